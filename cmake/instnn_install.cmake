@@ -1,0 +1,25 @@
+# cmake --install: libraries, headers, the instnn executable, and a
+# relocatable package config for find_package(instnn).
+include(CMakePackageConfigHelpers)
+
+install(TARGETS instnn instnn_inference instnn_blas EXPORT instnnTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(INSTNN_BUILD_TOOLS)
+  install(TARGETS instnn_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+foreach(dir core backends layers optim data inference)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${INSTNN_INCLUDE_INSTALL_DIR}/${dir}
+          FILES_MATCHING PATTERN "*.hpp")
+endforeach()
+install(FILES ${PROJECT_SOURCE_DIR}/instnn.hpp DESTINATION ${INSTNN_INCLUDE_INSTALL_DIR} OPTIONAL)
+
+set(INSTNN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/instnn)
+install(EXPORT instnnTargets NAMESPACE instnn:: DESTINATION ${INSTNN_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/instnnConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/instnnConfig.cmake INSTALL_DESTINATION ${INSTNN_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/instnnConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/instnnConfig.cmake ${PROJECT_BINARY_DIR}/instnnConfigVersion.cmake
+  DESTINATION ${INSTNN_CMAKE_DIR})

@@ -1,0 +1,65 @@
+#include "core/backend.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace instnn {
+
+namespace {
+constexpr std::array<std::pair<ActivationKind, std::string_view>, 8> kActivationNames{{
+    {ActivationKind::Linear, "linear"},
+    {ActivationKind::ReLU, "relu"},
+    {ActivationKind::LeakyReLU, "leaky_relu"},
+    {ActivationKind::Sigmoid, "sigmoid"},
+    {ActivationKind::Tanh, "tanh"},
+    {ActivationKind::GELU, "gelu"},
+    {ActivationKind::Swish, "swish"},
+    {ActivationKind::Softplus, "softplus"},
+}};
+}  // namespace
+
+std::string_view activation_name(ActivationKind kind) {
+  for (const auto& [k, name] : kActivationNames)
+    if (k == kind) return name;
+  return "unknown";
+}
+
+ActivationKind parse_activation(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.empty() || lower == "none") return ActivationKind::Linear;
+  if (lower == "silu") return ActivationKind::Swish;
+  if (lower == "leakyrelu") return ActivationKind::LeakyReLU;
+  for (const auto& [k, n] : kActivationNames)
+    if (n == lower) return k;
+  std::string valid;
+  for (const auto& [k, n] : kActivationNames) valid += (valid.empty() ? "" : ", ") + std::string(n);
+  throw ConfigError("unknown activation '" + std::string(name) + "'; expected one of: " + valid);
+}
+
+void Conv2DGeometry::validate() const {
+  INSTNN_CHECK(in_channels > 0 && height > 0 && width > 0 && out_channels > 0 && kernel_h > 0 &&
+                   kernel_w > 0 && stride_h > 0 && stride_w > 0 && pad_h >= 0 && pad_w >= 0,
+               ShapeError, "invalid conv2d geometry: input ", in_channels, "x", height, "x", width,
+               ", ", out_channels, " filters, kernel ", kernel_h, "x", kernel_w, ", stride ",
+               stride_h, "x", stride_w, ", padding ", pad_h, "x", pad_w);
+  INSTNN_CHECK(height + 2 * pad_h >= kernel_h && width + 2 * pad_w >= kernel_w, ShapeError,
+               "conv2d kernel ", kernel_h, "x", kernel_w, " does not fit the padded input ",
+               height + 2 * pad_h, "x", width + 2 * pad_w);
+}
+
+void Pool2DGeometry::validate() const {
+  INSTNN_CHECK(channels > 0 && height > 0 && width > 0 && pool_h > 0 && pool_w > 0 &&
+                   stride_h > 0 && stride_w > 0,
+               ShapeError, "invalid pooling geometry: input ", channels, "x", height, "x", width,
+               ", pool ", pool_h, "x", pool_w, ", stride ", stride_h, "x", stride_w);
+  INSTNN_CHECK(height >= pool_h && width >= pool_w, ShapeError, "pool window ", pool_h, "x",
+               pool_w, " does not fit the input ", height, "x", width);
+}
+
+}  // namespace instnn

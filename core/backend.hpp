@@ -1,0 +1,233 @@
+// The Backend interface: every kernel that layers, losses and optimizers
+// need. Layers never do arithmetic themselves; they call these.
+//
+// Conventions shared by every kernel:
+// - Row-major float32 arrays passed as raw pointers plus explicit sizes;
+//   images are NCHW.
+// - Output arrays are ASSIGNED (never accumulated into) unless a kernel says
+//   otherwise (gemm with beta, bias_add).
+// - Sizes are validated by the caller (the layer); kernels may assume them.
+// - A Backend instance is used by one model at a time: it may keep scratch
+//   memory (e.g. the im2col workspace) between calls, so a warmed-up
+//   training loop does not allocate.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace instnn {
+
+enum class Transpose { No, Yes };
+
+enum class ActivationKind { Linear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Swish, Softplus };
+
+struct ActivationSpec {
+  ActivationKind kind = ActivationKind::Linear;
+  float alpha = 0.3f;  // LeakyReLU negative slope (Keras default 0.3)
+};
+
+// Lower-case name used in configs ("relu", "leaky_relu", "gelu", ...).
+std::string_view activation_name(ActivationKind kind);
+// Parses a name (case-insensitive; "linear"/"none" and "silu" accepted);
+// throws ConfigError listing the valid names.
+ActivationKind parse_activation(std::string_view name);
+
+// 2-D convolution geometry for one sample. Padding is symmetric: pad_h zeros
+// above and below, pad_w left and right. Weights are laid out
+// [out_channels][in_channels][kernel_h][kernel_w].
+struct Conv2DGeometry {
+  int in_channels = 1, height = 1, width = 1;
+  int out_channels = 1;
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_h = 0, pad_w = 0;
+
+  int out_height() const { return (height + 2 * pad_h - kernel_h) / stride_h + 1; }
+  int out_width() const { return (width + 2 * pad_w - kernel_w) / stride_w + 1; }
+  std::size_t input_size() const { return std::size_t(in_channels) * height * width; }
+  std::size_t output_size() const { return std::size_t(out_channels) * out_height() * out_width(); }
+  std::size_t weight_size() const {
+    return std::size_t(out_channels) * in_channels * kernel_h * kernel_w;
+  }
+  // Throws ShapeError if any extent is non-positive or the kernel does not fit.
+  void validate() const;
+};
+
+// Pooling geometry for one sample (no padding; windows that do not fit are
+// dropped, as Keras "valid" pooling).
+struct Pool2DGeometry {
+  int channels = 1, height = 1, width = 1;
+  int pool_h = 2, pool_w = 2;
+  int stride_h = 2, stride_w = 2;
+
+  int out_height() const { return (height - pool_h) / stride_h + 1; }
+  int out_width() const { return (width - pool_w) / stride_w + 1; }
+  std::size_t input_size() const { return std::size_t(channels) * height * width; }
+  std::size_t output_size() const { return std::size_t(channels) * out_height() * out_width(); }
+  void validate() const;
+};
+
+// Batch-norm layout: x is [n][channels][spatial]; statistics are per channel
+// over n*spatial values. Dense features: spatial = 1. Conv maps: spatial = H*W.
+struct BatchNormGeometry {
+  int n = 1, channels = 1, spatial = 1;
+  std::size_t size() const { return std::size_t(n) * channels * spatial; }
+};
+
+struct SgdHyper {
+  float lr = 0.01f;
+  float momentum = 0.0f;
+  bool nesterov = false;
+};
+
+struct AdamHyper {
+  float lr = 0.001f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float epsilon = 1e-7f;
+  float weight_decay = 0.0f;  // decoupled (AdamW); 0 = plain Adam
+  std::int64_t step = 1;      // 1 on the first update (bias correction)
+};
+
+struct RmspropHyper {
+  float lr = 0.001f;
+  float rho = 0.9f;
+  float momentum = 0.0f;
+  float epsilon = 1e-7f;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+
+  // Threads used by this backend's kernels (BLAS and element-wise). 0 = all
+  // cores.
+  virtual void set_threads(int threads) = 0;
+  virtual int threads() const = 0;
+
+  // ---- linear algebra ----
+  // C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta * C (row-major,
+  // leading dimensions as in cblas). beta = 0 ignores C's old contents.
+  virtual void gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
+                    const float* a, int lda, const float* b, int ldb, float beta, float* c,
+                    int ldc) = 0;
+  // y[r][c] += bias[c] for a [rows x cols] matrix.
+  virtual void bias_add(int rows, int cols, const float* bias, float* y) = 0;
+  // db[c] = sum over r of dy[r][c].
+  virtual void bias_grad(int rows, int cols, const float* dy, float* db) = 0;
+
+  // ---- element-wise ----
+  // y = f(x); y may alias x.
+  virtual void activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
+                                  float* y) = 0;
+  // dx = f'(x) * dy, given the forward input x and output y; dx may alias dy.
+  virtual void activation_backward(const ActivationSpec& act, std::size_t n, const float* x,
+                                   const float* y, const float* dy, float* dx) = 0;
+  // y = alpha * x + y
+  virtual void axpy(std::size_t n, float alpha, const float* x, float* y) = 0;
+  // x *= alpha
+  virtual void scale(std::size_t n, float alpha, float* x) = 0;
+  // x = min(max(x, lo), hi)
+  virtual void clip(std::size_t n, float lo, float hi, float* x) = 0;
+  // sum of x^2 (accumulated in double)
+  virtual double sum_squares(std::size_t n, const float* x) = 0;
+
+  // ---- softmax and losses (losses return the mean over the batch) ----
+  // Row-wise, numerically stable softmax; y may alias x.
+  virtual void softmax(int rows, int cols, const float* x, float* y) = 0;
+  // Sparse labels in [0, cols). loss = mean_r -log softmax(x_r)[label_r];
+  // grad (if not null) = (softmax - onehot) / rows.
+  virtual float softmax_cross_entropy(int rows, int cols, const float* logits,
+                                      const std::int32_t* labels, float* grad) = 0;
+  // Same with dense target distributions (one-hot or soft labels).
+  virtual float softmax_cross_entropy_dense(int rows, int cols, const float* logits,
+                                            const float* targets, float* grad) = 0;
+  // Binary cross-entropy over n values, mean. from_logits: pred are logits;
+  // otherwise probabilities, clipped to [1e-7, 1 - 1e-7] as Keras does.
+  // grad (if not null) = d loss / d pred.
+  virtual float binary_cross_entropy(std::size_t n, const float* pred, const float* target,
+                                     bool from_logits, float* grad) = 0;
+  // Mean squared / mean absolute error over n values; grad w.r.t. pred.
+  virtual float mean_squared_error(std::size_t n, const float* pred, const float* target,
+                                   float* grad) = 0;
+  virtual float mean_absolute_error(std::size_t n, const float* pred, const float* target,
+                                    float* grad) = 0;
+
+  // ---- convolution and pooling (batch of NCHW images) ----
+  // y = conv(x, w) + b; b may be null.
+  virtual void conv2d_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                              const float* b, float* y) = 0;
+  // dw (and db if not null) are assigned the gradients summed over the
+  // batch; dx is assigned if not null.
+  virtual void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                               const float* dy, float* dx, float* dw, float* db) = 0;
+  // argmax[i] = index within the sample (c*H*W + y*W + x) of the max for
+  // output i (first max wins on ties).
+  virtual void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
+                                 std::int32_t* argmax) = 0;
+  // dx assigned: zero except the gradient routed to each argmax.
+  virtual void maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
+                                  const std::int32_t* argmax, float* dx) = 0;
+  virtual void avgpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y) = 0;
+  virtual void avgpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
+                                  float* dx) = 0;
+
+  // ---- batch normalisation ----
+  // Training: normalise with the batch statistics, write them to batch_mean
+  // and batch_invstd (1/sqrt(var + eps), biased var), and update the running
+  // statistics: running = momentum * running + (1 - momentum) * batch, with
+  // the unbiased batch variance for running_var (as Keras/PyTorch).
+  virtual void batchnorm_forward_train(const BatchNormGeometry& g, const float* x,
+                                       const float* gamma, const float* beta, float epsilon,
+                                       float momentum, float* y, float* batch_mean,
+                                       float* batch_invstd, float* running_mean,
+                                       float* running_var) = 0;
+  virtual void batchnorm_forward_infer(const BatchNormGeometry& g, const float* x,
+                                       const float* gamma, const float* beta,
+                                       const float* running_mean, const float* running_var,
+                                       float epsilon, float* y) = 0;
+  // Gradients of the training-mode forward. dx, dgamma, dbeta assigned.
+  virtual void batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
+                                  const float* gamma, const float* batch_mean,
+                                  const float* batch_invstd, float* dx, float* dgamma,
+                                  float* dbeta) = 0;
+
+  // ---- dropout (inverted) ----
+  // mask[i] = hash_uniform(seed, i) >= rate ? 1 / (1 - rate) : 0; y = x * mask.
+  // The mask depends only on (seed, i), so every backend draws the same one.
+  virtual void dropout_forward(std::size_t n, float rate, std::uint64_t seed, const float* x,
+                               float* mask, float* y) = 0;
+  // dx = dy * mask
+  virtual void dropout_backward(std::size_t n, const float* mask, const float* dy, float* dx) = 0;
+
+  // ---- optimizer updates over flat parameter arrays (Keras semantics) ----
+  // momentum == 0: p -= lr * g (velocity may be null).
+  // else v = momentum * v - lr * g; p += v, or with Nesterov
+  // p += momentum * v - lr * g.
+  virtual void sgd_update(std::size_t n, const SgdHyper& h, float* param, const float* grad,
+                          float* velocity) = 0;
+  // Keras Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+  // lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t); p -= lr_t * m / (sqrt(v) + eps).
+  // weight_decay > 0 (AdamW): first p -= lr * weight_decay * p.
+  virtual void adam_update(std::size_t n, const AdamHyper& h, float* param, const float* grad,
+                           float* m, float* v) = 0;
+  // Keras RMSprop: ms = rho ms + (1-rho) g^2; step = lr g / (sqrt(ms) + eps);
+  // momentum == 0: p -= step (mom may be null); else mom = momentum mom + step,
+  // p -= mom.
+  virtual void rmsprop_update(std::size_t n, const RmspropHyper& h, float* param,
+                              const float* grad, float* ms, float* mom) = 0;
+};
+
+// Backends by name: "reference" or "blas". Throws ConfigError naming the
+// available backends for anything else.
+std::unique_ptr<Backend> make_backend(std::string_view name);
+// INSTNN_BACKEND if set, else "blas".
+std::string default_backend_name();
+std::vector<std::string> available_backends();
+
+}  // namespace instnn

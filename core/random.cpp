@@ -1,0 +1,63 @@
+#include "core/random.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace instnn {
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t& x) {
+  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+}  // namespace
+
+std::uint64_t hash64(std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t x = seed ^ (index * 0xd1b54a32d192ed03ULL);
+  return splitmix64(x);
+}
+
+float hash_uniform(std::uint64_t seed, std::uint64_t index) {
+  return static_cast<float>(hash64(seed, index) >> 40) * (1.0f / 16777216.0f);
+}
+
+Rng::Rng(std::uint64_t seed) {
+  for (auto& s : state_) s = splitmix64(seed);
+}
+
+std::uint64_t Rng::next_u64() {
+  const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+  const std::uint64_t t = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= t;
+  state_[3] = rotl(state_[3], 45);
+  return result;
+}
+
+float Rng::uniform() { return static_cast<float>(next_u64() >> 40) * (1.0f / 16777216.0f); }
+
+float Rng::normal() {
+  // Box-Muller in double; u1 in (0, 1] so the log is finite.
+  const double u1 = (static_cast<double>(next_u64() >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+  const double u2 = static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0);
+  return static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2));
+}
+
+std::uint64_t Rng::below(std::uint64_t n) {
+  if (n <= 1) return 0;
+  // Rejection sampling removes modulo bias.
+  const std::uint64_t limit = ~0ULL - (~0ULL % n);
+  std::uint64_t x;
+  do {
+    x = next_u64();
+  } while (x >= limit);
+  return x % n;
+}
+
+}  // namespace instnn

@@ -1,0 +1,40 @@
+// Deterministic random numbers. Our own generator (xoshiro256**) and
+// distributions, so that results are identical on every platform and the
+// state can be saved in a checkpoint.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace instnn {
+
+// A stateless hash of (seed, index) to 64 bits (splitmix64 finaliser). Used
+// where every backend must draw the same value for element `index`, e.g. the
+// dropout mask, independent of how the loop is split into threads.
+std::uint64_t hash64(std::uint64_t seed, std::uint64_t index);
+// Uniform in [0, 1) from hash64, with 24 random bits.
+float hash_uniform(std::uint64_t seed, std::uint64_t index);
+
+class Rng {
+ public:
+  using State = std::array<std::uint64_t, 4>;
+
+  explicit Rng(std::uint64_t seed = 0x5eed);
+  std::uint64_t next_u64();
+  // Uniform in [0, 1).
+  float uniform();
+  float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
+  // Standard normal (Box-Muller).
+  float normal();
+  float normal(float mean, float stddev) { return mean + stddev * normal(); }
+  // Uniform integer in [0, n).
+  std::uint64_t below(std::uint64_t n);
+
+  const State& state() const { return state_; }
+  void set_state(const State& s) { state_ = s; }
+
+ private:
+  State state_;
+};
+
+}  // namespace instnn

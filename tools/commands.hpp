@@ -1,0 +1,20 @@
+// Sub-commands of the instnn executable. Each file registers its own
+// sub-command on the app; main.cpp wires them together.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace instnn::cli {
+
+// Each registrar adds one sub-command. The callback it installs throws
+// instnn::Error on failure; main() turns that into a one-line message on
+// stderr and exit code 1.
+void register_train(CLI::App& app);
+void register_evaluate(CLI::App& app);
+void register_export(CLI::App& app);
+void register_predict(CLI::App& app);
+void register_validate(CLI::App& app);
+void register_info(CLI::App& app);
+void register_bench(CLI::App& app);
+
+}  // namespace instnn::cli
