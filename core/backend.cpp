@@ -42,6 +42,17 @@ ActivationKind parse_activation(std::string_view name) {
   throw ConfigError("unknown activation '" + std::string(name) + "'; expected one of: " + valid);
 }
 
+void Backend::softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) {
+  for (int r = 0; r < rows; ++r) {
+    const float* yr = y + std::size_t(r) * cols;
+    const float* dyr = dy + std::size_t(r) * cols;
+    float* dxr = dx + std::size_t(r) * cols;
+    double dot = 0;
+    for (int c = 0; c < cols; ++c) dot += double(dyr[c]) * yr[c];
+    for (int c = 0; c < cols; ++c) dxr[c] = yr[c] * (dyr[c] - static_cast<float>(dot));
+  }
+}
+
 void Conv2DGeometry::validate() const {
   INSTNN_CHECK(in_channels > 0 && height > 0 && width > 0 && out_channels > 0 && kernel_h > 0 &&
                    kernel_w > 0 && stride_h > 0 && stride_w > 0 && pad_h >= 0 && pad_w >= 0,

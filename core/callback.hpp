@@ -1,0 +1,111 @@
+// Callbacks hook into fit(): progress display, early stopping, periodic
+// checkpoints, history files, learning-rate schedules.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/history.hpp"
+
+namespace instnn {
+
+class Sequential;
+
+struct TrainingState {
+  int epoch = 0;             // 1-based epoch in progress
+  int epochs = 0;            // total requested
+  int batch = 0;             // 1-based batch in progress
+  int batches = 0;           // batches per epoch
+  double loss = 0;           // running mean loss of this epoch
+  EpochLogs running;         // running metrics of this epoch
+  bool stop_training = false;  // set by a callback to end fit() after this epoch
+};
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  virtual void on_train_begin(Sequential&, TrainingState&) {}
+  virtual void on_epoch_begin(Sequential&, TrainingState&) {}
+  virtual void on_batch_end(Sequential&, TrainingState&) {}
+  virtual void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) {}
+  virtual void on_train_end(Sequential&, TrainingState&) {}
+};
+
+// Keras-like progress: "Epoch 1/5" then a bar with batch x/N, ETA, running
+// loss and metrics; on a non-terminal, one line per epoch.
+class ProgressBar : public Callback {
+ public:
+  explicit ProgressBar(std::FILE* out = stdout);
+  void on_epoch_begin(Sequential&, TrainingState&) override;
+  void on_batch_end(Sequential&, TrainingState&) override;
+  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
+
+ private:
+  std::FILE* out_;
+  bool terminal_;
+  std::chrono::steady_clock::time_point epoch_start_, last_draw_;
+};
+
+// Stops when `monitor` has not improved by min_delta for `patience` epochs;
+// optionally restores the best weights seen.
+class EarlyStopping : public Callback {
+ public:
+  EarlyStopping(std::string monitor = "val_loss", int patience = 0, double min_delta = 0,
+                bool restore_best_weights = false);
+  void on_train_begin(Sequential&, TrainingState&) override;
+  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
+  void on_train_end(Sequential&, TrainingState&) override;
+  int stopped_epoch() const { return stopped_epoch_; }
+
+ private:
+  bool improved(double value) const;
+  std::string monitor_;
+  int patience_;
+  double min_delta_;
+  bool restore_;
+  bool maximize_;
+  double best_ = 0;
+  bool has_best_ = false;
+  int wait_ = 0, stopped_epoch_ = 0;
+  std::string best_weights_;  // serialised parameters of the best epoch
+};
+
+// Saves a checkpoint every `every_n_epochs` epochs (atomically). The path may
+// contain "{epoch}".
+class ModelCheckpoint : public Callback {
+ public:
+  explicit ModelCheckpoint(std::string path, int every_n_epochs = 1);
+  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
+
+ private:
+  std::string path_;
+  int every_;
+};
+
+// Writes the history so far after every epoch, as JSON (".json") or CSV.
+class HistoryLogger : public Callback {
+ public:
+  explicit HistoryLogger(std::string path);
+  void on_train_begin(Sequential&, TrainingState&) override;
+  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
+
+ private:
+  std::string path_;
+  History history_;
+};
+
+// Sets the learning rate at the start of every epoch from fn(epoch0, lr).
+class LearningRateScheduler : public Callback {
+ public:
+  explicit LearningRateScheduler(std::function<float(int epoch, float lr)> fn);
+  void on_epoch_begin(Sequential&, TrainingState&) override;
+
+ private:
+  std::function<float(int, float)> fn_;
+};
+
+}  // namespace instnn

@@ -1,0 +1,298 @@
+// Sequential::save/load: cereal portable binary archives (fixed endianness
+// and widths, so a checkpoint moves between machines), with a magic string
+// and a format version. Every size read from a file is checked against the
+// bytes that remain before anything is allocated.
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/cereal.hpp>
+
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/file_util.hpp"
+#include "core/sequential.hpp"
+
+namespace instnn {
+
+namespace {
+
+constexpr const char* kMagic = "INSTNN-CHECKPOINT";
+constexpr std::uint32_t kVersion = 1;
+
+struct TensorRecord {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  std::vector<float> data;
+};
+
+struct CheckpointRecord {
+  std::string model_config;    // JSON text: Sequential::config()
+  std::string compile_config;  // JSON text: compile options incl. optimizer config
+  std::vector<TensorRecord> params, state, optimizer_state;
+  std::int64_t optimizer_iterations = 0;
+  std::int32_t epochs_done = 0, target_epochs = 0;
+  std::array<std::uint64_t, 4> rng{};
+  std::string history;         // JSON text
+};
+
+// Bounded reads: a corrupt size field must fail, not allocate gigabytes.
+class BoundedReader {
+ public:
+  BoundedReader(cereal::PortableBinaryInputArchive& ar, std::size_t limit) : ar_(ar), limit_(limit) {}
+
+  std::uint64_t count(std::size_t element_bytes, const char* what) {
+    std::uint64_t n = 0;
+    ar_(n);
+    INSTNN_CHECK(n <= limit_ / (element_bytes ? element_bytes : 1), FormatError, "checkpoint ",
+                 what, " claims ", n, " entries, more than the file holds");
+    return n;
+  }
+  void string(std::string& s, const char* what) {
+    s.resize(count(1, what));
+    if (!s.empty()) ar_(cereal::binary_data(s.data(), s.size()));
+  }
+  void tensor(TensorRecord& t) {
+    string(t.name, "tensor name");
+    t.shape.resize(count(8, "tensor rank"));
+    INSTNN_CHECK(t.shape.size() <= 4, FormatError, "checkpoint tensor '", t.name, "' has rank ",
+                 t.shape.size());
+    for (auto& d : t.shape) ar_(d);
+    t.data.resize(count(4, "tensor size"));
+    if (!t.data.empty()) ar_(cereal::binary_data(t.data.data(), t.data.size() * sizeof(float)));
+  }
+  void tensors(std::vector<TensorRecord>& v) {
+    v.resize(count(16, "tensor list"));
+    for (auto& t : v) tensor(t);
+  }
+
+ private:
+  cereal::PortableBinaryInputArchive& ar_;
+  std::size_t limit_;
+};
+
+void write_string(cereal::PortableBinaryOutputArchive& ar, const std::string& s) {
+  ar(static_cast<std::uint64_t>(s.size()));
+  if (!s.empty()) ar(cereal::binary_data(s.data(), s.size()));
+}
+
+void write_tensors(cereal::PortableBinaryOutputArchive& ar, const std::vector<TensorRecord>& v) {
+  ar(static_cast<std::uint64_t>(v.size()));
+  for (const auto& t : v) {
+    write_string(ar, t.name);
+    ar(static_cast<std::uint64_t>(t.shape.size()));
+    for (auto d : t.shape) ar(d);
+    ar(static_cast<std::uint64_t>(t.data.size()));
+    if (!t.data.empty()) ar(cereal::binary_data(t.data.data(), t.data.size() * sizeof(float)));
+  }
+}
+
+TensorRecord record_of(const std::string& name, const Tensor& t) {
+  TensorRecord r{name, {}, t.to_vector()};
+  for (int i = 0; i < t.rank(); ++i) r.shape.push_back(t.dim(i));
+  return r;
+}
+
+std::vector<TensorRecord> records_of(const std::vector<NamedTensor>& named) {
+  std::vector<TensorRecord> out;
+  for (const auto& n : named) out.push_back(record_of(n.name, *n.tensor));
+  return out;
+}
+
+std::vector<TensorRecord> records_of(const std::vector<Parameter*>& params) {
+  std::vector<TensorRecord> out;
+  for (const Parameter* p : params) out.push_back(record_of(p->name, p->value));
+  return out;
+}
+
+// Copies records into tensors matched by name, checking count and shapes.
+void restore(const std::vector<TensorRecord>& records, const std::vector<NamedTensor>& targets,
+             const std::string& what) {
+  INSTNN_CHECK(records.size() == targets.size(), FormatError, "checkpoint has ", records.size(), " ",
+               what, " tensors but the model has ", targets.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const TensorRecord& r = records[i];
+    Tensor& t = *targets[i].tensor;
+    INSTNN_CHECK(r.name == targets[i].name, FormatError, "checkpoint ", what, " tensor ", i,
+                 " is '", r.name, "' but the model expects '", targets[i].name, "'");
+    Shape s = Shape::from_range(r.shape.begin(), r.shape.end());
+    check_shape(t.shape(), s, ("checkpoint tensor '" + r.name + "'").c_str());
+    INSTNN_CHECK(r.data.size() == t.size(), FormatError, "checkpoint tensor '", r.name, "' holds ",
+                 r.data.size(), " values for shape ", s.to_string());
+    std::copy(r.data.begin(), r.data.end(), t.data());
+  }
+}
+
+std::vector<NamedTensor> as_named(const std::vector<Parameter*>& params) {
+  std::vector<NamedTensor> out;
+  for (Parameter* p : params) out.push_back({p->name, &p->value});
+  return out;
+}
+
+std::string serialize(const CheckpointRecord& c) {
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    write_string(ar, kMagic);
+    ar(kVersion);
+    write_string(ar, c.model_config);
+    write_string(ar, c.compile_config);
+    write_tensors(ar, c.params);
+    write_tensors(ar, c.state);
+    write_tensors(ar, c.optimizer_state);
+    ar(c.optimizer_iterations, c.epochs_done, c.target_epochs);
+    for (auto s : c.rng) ar(s);
+    write_string(ar, c.history);
+  }
+  return out.str();
+}
+
+CheckpointRecord deserialize(const std::string& bytes, const std::string& path) {
+  CheckpointRecord c;
+  std::istringstream in(bytes);
+  try {
+    cereal::PortableBinaryInputArchive ar(in);
+    BoundedReader r(ar, bytes.size());
+    std::string magic;
+    std::uint64_t magic_len = 0;
+    ar(magic_len);
+    INSTNN_CHECK(magic_len == std::string(kMagic).size(), FormatError, "'", path,
+                 "' is not an instnn checkpoint (bad magic)");
+    magic.resize(magic_len);
+    ar(cereal::binary_data(magic.data(), magic.size()));
+    INSTNN_CHECK(magic == kMagic, FormatError, "'", path, "' is not an instnn checkpoint (bad magic)");
+    std::uint32_t version = 0;
+    ar(version);
+    INSTNN_CHECK(version == kVersion, FormatError, "checkpoint '", path, "' has format version ",
+                 version, "; this instnn reads version ", kVersion);
+    r.string(c.model_config, "model config");
+    r.string(c.compile_config, "compile config");
+    r.tensors(c.params);
+    r.tensors(c.state);
+    r.tensors(c.optimizer_state);
+    ar(c.optimizer_iterations, c.epochs_done, c.target_epochs);
+    for (auto& s : c.rng) ar(s);
+    r.string(c.history, "history");
+  } catch (const cereal::Exception& e) {
+    throw FormatError("checkpoint '" + path + "' is truncated or corrupt: " + e.what());
+  }
+  INSTNN_CHECK(in.peek() == std::char_traits<char>::eof(), FormatError, "checkpoint '", path,
+               "' has trailing bytes after its end");
+  return c;
+}
+
+nlohmann::json parse_json(const std::string& text, const std::string& what, const std::string& path) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError("checkpoint '" + path + "': " + what + " is not valid JSON: " + e.what());
+  }
+}
+
+nlohmann::json compile_json(const CompileOptions& o, const nlohmann::json& optimizer) {
+  return {{"optimizer", optimizer}, {"loss", o.loss},     {"metrics", o.metrics},
+          {"backend", o.backend},   {"seed", o.seed},     {"threads", o.threads}};
+}
+
+}  // namespace
+
+class CheckpointIo {
+ public:
+  static CheckpointRecord capture(Sequential& m) {
+    INSTNN_CHECK(m.compiled() && m.built(), ConfigError,
+                 "only a compiled and built model can be saved");
+    CheckpointRecord c;
+    c.model_config = m.config().dump();
+    c.compile_config = compile_json(m.compile_options_, m.optimizer_->config()).dump();
+    c.params = records_of(m.params());
+    c.state = records_of(m.state());
+    m.optimizer_->init_state(m.params());
+    c.optimizer_state = records_of(m.optimizer_->state());
+    c.optimizer_iterations = m.optimizer_->iterations();
+    c.epochs_done = m.epochs_done_;
+    c.target_epochs = m.target_epochs_;
+    c.rng = m.rng_.state();
+    c.history = m.history_.to_json().dump();
+    return c;
+  }
+
+  static Sequential rebuild(const CheckpointRecord& c, const std::string& path) {
+    const nlohmann::json cc = parse_json(c.compile_config, "compile config", path);
+    Sequential m = Sequential::from_config(parse_json(c.model_config, "model config", path));
+    INSTNN_CHECK(m.input_shape_.has_value(), FormatError, "checkpoint '", path,
+                 "' has no input shape in its model config");
+    CompileOptions o;
+    try {
+      o.optimizer = cc.at("optimizer");
+      o.loss = cc.at("loss");
+      o.metrics = cc.at("metrics").get<std::vector<std::string>>();
+      o.backend = cc.at("backend").get<std::string>();
+      o.seed = cc.at("seed").get<std::uint64_t>();
+      o.threads = cc.at("threads").get<int>();
+    } catch (const nlohmann::json::exception& e) {
+      throw FormatError("checkpoint '" + path + "': bad compile config: " + e.what());
+    }
+    m.compile(o);
+    restore(c.params, as_named(m.params()), "parameter");
+    restore(c.state, m.state(), "layer state");
+    m.optimizer_->init_state(m.params());
+    restore(c.optimizer_state, m.optimizer_->state(), "optimizer state");
+    m.optimizer_->set_iterations(c.optimizer_iterations);
+    m.epochs_done_ = c.epochs_done;
+    m.target_epochs_ = c.target_epochs;
+    m.rng_.set_state(c.rng);
+    m.history_ = History::from_json(parse_json(c.history, "history", path));
+    return m;
+  }
+
+  static std::string weights(Sequential& m) {
+    CheckpointRecord c;
+    c.params = records_of(m.params());
+    c.state = records_of(m.state());
+    return serialize(c);
+  }
+
+  static void restore_weights(Sequential& m, const std::string& bytes) {
+    CheckpointRecord c = deserialize(bytes, "<weights snapshot>");
+    restore(c.params, as_named(m.params()), "parameter");
+    restore(c.state, m.state(), "layer state");
+  }
+};
+
+void Sequential::save(const std::string& path) const {
+  auto& self = const_cast<Sequential&>(*this);
+  write_file_atomically(path, serialize(CheckpointIo::capture(self)));
+}
+
+Sequential Sequential::load(const std::string& path) {
+  return CheckpointIo::rebuild(deserialize(read_file(path), path), path);
+}
+
+void Sequential::save_json(const std::string& path) const {
+  auto& self = const_cast<Sequential&>(*this);
+  CheckpointRecord c = CheckpointIo::capture(self);
+  auto tensors = [](const std::vector<TensorRecord>& v) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& t : v) j.push_back({{"name", t.name}, {"shape", t.shape}, {"data", t.data}});
+    return j;
+  };
+  nlohmann::json j = {{"magic", kMagic},
+                      {"version", kVersion},
+                      {"model", nlohmann::json::parse(c.model_config)},
+                      {"compile", nlohmann::json::parse(c.compile_config)},
+                      {"params", tensors(c.params)},
+                      {"state", tensors(c.state)},
+                      {"optimizer_state", tensors(c.optimizer_state)},
+                      {"optimizer_iterations", c.optimizer_iterations},
+                      {"epochs_done", c.epochs_done},
+                      {"target_epochs", c.target_epochs},
+                      {"rng", c.rng},
+                      {"history", nlohmann::json::parse(c.history)}};
+  write_file_atomically(path, j.dump(1) + "\n");
+}
+
+std::string Sequential::weights_snapshot() { return CheckpointIo::weights(*this); }
+
+void Sequential::restore_weights(const std::string& snapshot) {
+  CheckpointIo::restore_weights(*this, snapshot);
+}
+
+}  // namespace instnn

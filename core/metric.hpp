@@ -1,0 +1,39 @@
+// Metrics reported by fit/evaluate: running means over the batches seen
+// since reset().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/loss.hpp"
+#include "core/tensor.hpp"
+
+namespace instnn {
+
+class Metric {
+ public:
+  virtual ~Metric() = default;
+  virtual std::string name() const = 0;
+  void reset() {
+    total_ = 0;
+    count_ = 0;
+  }
+  virtual void update(const Tensor& pred, const Targets& targets) = 0;
+  double result() const { return count_ ? total_ / count_ : 0.0; }
+
+ protected:
+  void add(double value, double count) {
+    total_ += value;
+    count_ += count;
+  }
+
+ private:
+  double total_ = 0, count_ = 0;
+};
+
+// "accuracy" (argmax over classes; with one output, threshold at 0.5, or at
+// 0 when the loss takes logits), "binary_accuracy", "mae", "mse".
+// Throws ConfigError listing the valid names.
+std::unique_ptr<Metric> make_metric(const std::string& name, const Loss& loss);
+
+}  // namespace instnn

@@ -1,0 +1,40 @@
+// Reads one layer's model-config object with errors that name the layer,
+// the key, and expected vs. got; finish() rejects keys nobody read (a typo
+// in a config must not be silently ignored).
+#pragma once
+
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/backend.hpp"
+
+namespace instnn {
+
+class ConfigReader {
+ public:
+  ConfigReader(const nlohmann::json& config, std::string type);
+
+  int get_int(const std::string& key);
+  int get_int(const std::string& key, int fallback);
+  float get_float(const std::string& key, float fallback);
+  bool get_bool(const std::string& key, bool fallback);
+  std::string get_string(const std::string& key, const std::string& fallback);
+  // An int or a pair [a, b] (kernel sizes, strides).
+  std::pair<int, int> get_pair(const std::string& key, std::pair<int, int> fallback);
+  // "activation" (+ "alpha" for leaky_relu); linear when absent.
+  ActivationSpec get_activation();
+  // Throws ConfigError naming every key that was not read.
+  void finish();
+
+ private:
+  const nlohmann::json* find(const std::string& key);
+  [[noreturn]] void fail(const std::string& key, const std::string& expected) const;
+
+  const nlohmann::json& config_;
+  std::string type_;
+  std::set<std::string> read_{"type"};
+};
+
+}  // namespace instnn

@@ -1,0 +1,99 @@
+#include "layers/losses.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.hpp"
+
+namespace instnn {
+
+std::size_t Targets::batch() const {
+  return sparse() ? labels.size() : static_cast<std::size_t>(values->dim(0));
+}
+
+namespace {
+
+// Dense targets must have exactly pred's shape.
+const Tensor& dense_targets(const Loss& loss, const Tensor& pred, const Targets& targets) {
+  INSTNN_CHECK(!targets.sparse(), ConfigError, "loss ", loss.name(),
+               " needs float targets shaped like the model output ", pred.shape().to_string(),
+               ", but got integer class labels");
+  check_shape(pred.shape(), targets.values->shape(), ("loss " + loss.name() + " targets").c_str());
+  return *targets.values;
+}
+
+float* prepare_grad(const Tensor& pred, Tensor* grad) {
+  if (!grad) return nullptr;
+  grad->resize(pred.shape());
+  return grad->data();
+}
+
+}  // namespace
+
+float SoftmaxCrossEntropy::compute(Backend& backend, const Tensor& pred, const Targets& targets,
+                                   Tensor* grad) const {
+  INSTNN_CHECK(pred.rank() == 2, ShapeError, "softmax_cross_entropy expects logits [batch, classes]",
+               " but got ", pred.shape().to_string());
+  const int rows = static_cast<int>(pred.dim(0));
+  const int cols = static_cast<int>(pred.dim(1));
+  if (targets.sparse()) {
+    INSTNN_CHECK(targets.labels.size() == static_cast<std::size_t>(rows), ShapeError,
+                 "softmax_cross_entropy: ", rows, " predictions but ", targets.labels.size(),
+                 " labels");
+    for (std::size_t i = 0; i < targets.labels.size(); ++i)
+      INSTNN_CHECK(targets.labels[i] >= 0 && targets.labels[i] < cols, ConfigError,
+                   "softmax_cross_entropy: label ", targets.labels[i], " of sample ", i,
+                   " is outside [0, ", cols, ") for a model with ", cols, " outputs");
+    return backend.softmax_cross_entropy(rows, cols, pred.data(), targets.labels.data(),
+                                         prepare_grad(pred, grad));
+  }
+  const Tensor& t = dense_targets(*this, pred, targets);
+  return backend.softmax_cross_entropy_dense(rows, cols, pred.data(), t.data(),
+                                             prepare_grad(pred, grad));
+}
+
+float BinaryCrossEntropy::compute(Backend& backend, const Tensor& pred, const Targets& targets,
+                                  Tensor* grad) const {
+  const Tensor& t = dense_targets(*this, pred, targets);
+  return backend.binary_cross_entropy(pred.size(), pred.data(), t.data(), from_logits_,
+                                      prepare_grad(pred, grad));
+}
+
+float MeanSquaredError::compute(Backend& backend, const Tensor& pred, const Targets& targets,
+                                Tensor* grad) const {
+  const Tensor& t = dense_targets(*this, pred, targets);
+  return backend.mean_squared_error(pred.size(), pred.data(), t.data(), prepare_grad(pred, grad));
+}
+
+float MeanAbsoluteError::compute(Backend& backend, const Tensor& pred, const Targets& targets,
+                                 Tensor* grad) const {
+  const Tensor& t = dense_targets(*this, pred, targets);
+  return backend.mean_absolute_error(pred.size(), pred.data(), t.data(), prepare_grad(pred, grad));
+}
+
+std::unique_ptr<Loss> make_loss(const std::string& name) {
+  return make_loss(nlohmann::json{{"type", name}});
+}
+
+std::unique_ptr<Loss> make_loss(const nlohmann::json& config) {
+  INSTNN_CHECK(config.is_object() && config.contains("type") && config["type"].is_string(),
+               ConfigError, "loss config must be a name or {\"type\": name, ...}, got ",
+               config.dump());
+  std::string type = config["type"].get<std::string>();
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& [key, value] : config.items())
+    INSTNN_CHECK(key == "type" || (key == "from_logits" && value.is_boolean()), ConfigError,
+                 "loss '", type, "': unknown or invalid key \"", key, "\" = ", value.dump());
+  if (type == "softmax_cross_entropy" || type == "categorical_crossentropy" ||
+      type == "sparse_categorical_crossentropy" || type == "cross_entropy")
+    return std::make_unique<SoftmaxCrossEntropy>();
+  if (type == "binary_cross_entropy" || type == "binary_crossentropy" || type == "bce")
+    return std::make_unique<BinaryCrossEntropy>(config.value("from_logits", false));
+  if (type == "mse" || type == "mean_squared_error") return std::make_unique<MeanSquaredError>();
+  if (type == "mae" || type == "mean_absolute_error") return std::make_unique<MeanAbsoluteError>();
+  throw ConfigError("unknown loss '" + type +
+                    "'; expected softmax_cross_entropy, binary_cross_entropy, mse or mae");
+}
+
+}  // namespace instnn
