@@ -1,0 +1,98 @@
+// BlasBackend: the fast backend. OpenBLAS cblas_sgemm for matrix products,
+// im2col + GEMM (or a direct kernel for few-tap filters) for convolution,
+// Eigen for vectorised element-wise work. The kernels are split over files
+// by concept: blas_backend.cpp (threads, GEMM, bias), blas_elementwise.cpp,
+// blas_losses.cpp, blas_conv.cpp, blas_pool.cpp, blas_batchnorm.cpp,
+// blas_optimizers.cpp.
+#pragma once
+
+#include "backends/blas/scratch_buffer.hpp"
+#include "core/backend.hpp"
+
+namespace instnn {
+
+class BlasBackend final : public Backend {
+ public:
+  BlasBackend();
+  std::string_view name() const override { return "blas"; }
+  // Sets OpenBLAS's and Eigen's thread counts (0 = all cores). Both are
+  // process-wide settings, so gemm re-applies ours if another backend
+  // changed them in between.
+  void set_threads(int threads) override;
+  int threads() const override { return threads_; }
+
+  void gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha, const float* a,
+            int lda, const float* b, int ldb, float beta, float* c, int ldc) override;
+  void bias_add(int rows, int cols, const float* bias, float* y) override;
+  void bias_grad(int rows, int cols, const float* dy, float* db) override;
+
+  void activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
+                          float* y) override;
+  void activation_backward(const ActivationSpec& act, std::size_t n, const float* x,
+                           const float* y, const float* dy, float* dx) override;
+  void axpy(std::size_t n, float alpha, const float* x, float* y) override;
+  void scale(std::size_t n, float alpha, float* x) override;
+  void clip(std::size_t n, float lo, float hi, float* x) override;
+  double sum_squares(std::size_t n, const float* x) override;
+
+  void softmax(int rows, int cols, const float* x, float* y) override;
+  float softmax_cross_entropy(int rows, int cols, const float* logits, const std::int32_t* labels,
+                              float* grad) override;
+  float softmax_cross_entropy_dense(int rows, int cols, const float* logits, const float* targets,
+                                    float* grad) override;
+  float binary_cross_entropy(std::size_t n, const float* pred, const float* target,
+                             bool from_logits, float* grad) override;
+  float mean_squared_error(std::size_t n, const float* pred, const float* target,
+                           float* grad) override;
+  float mean_absolute_error(std::size_t n, const float* pred, const float* target,
+                            float* grad) override;
+
+  void conv2d_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                      const float* b, float* y) override;
+  void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                       const float* dy, float* dx, float* dw, float* db) override;
+  void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
+                         std::int32_t* argmax) override;
+  void maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
+                          const std::int32_t* argmax, float* dx) override;
+  void avgpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y) override;
+  void avgpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy, float* dx) override;
+
+  void batchnorm_forward_train(const BatchNormGeometry& g, const float* x, const float* gamma,
+                               const float* beta, float epsilon, float momentum, float* y,
+                               float* batch_mean, float* batch_invstd, float* running_mean,
+                               float* running_var) override;
+  void batchnorm_forward_infer(const BatchNormGeometry& g, const float* x, const float* gamma,
+                               const float* beta, const float* running_mean,
+                               const float* running_var, float epsilon, float* y) override;
+  void batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
+                          const float* gamma, const float* batch_mean, const float* batch_invstd,
+                          float* dx, float* dgamma, float* dbeta) override;
+
+  void dropout_forward(std::size_t n, float rate, std::uint64_t seed, const float* x, float* mask,
+                       float* y) override;
+  void dropout_backward(std::size_t n, const float* mask, const float* dy, float* dx) override;
+
+  void sgd_update(std::size_t n, const SgdHyper& h, float* param, const float* grad,
+                  float* velocity) override;
+  void adam_update(std::size_t n, const AdamHyper& h, float* param, const float* grad, float* m,
+                   float* v) override;
+  void rmsprop_update(std::size_t n, const RmspropHyper& h, float* param, const float* grad,
+                      float* ms, float* mom) override;
+
+ private:
+  void apply_threads();
+  void conv2d_forward_im2col(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                             const float* b, float* y);
+  void conv2d_backward_im2col(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                              const float* dy, float* dx, float* dw, float* db);
+
+  int threads_ = 1;
+  // Convolution workspaces, kept between calls (see scratch_buffer.hpp).
+  ScratchBuffer columns_;     // im2col matrix [C*kh*kw] x [samples*Ho*Wo]
+  ScratchBuffer channel_major_;  // outputs or dy reordered to [Cout] x [samples*Ho*Wo]
+  ScratchBuffer planes_;      // padded / widened planes for the direct kernel
+  ScratchBuffer channel_stats_;  // per-channel batch-norm sums
+};
+
+}  // namespace instnn

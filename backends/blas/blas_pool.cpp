@@ -1,0 +1,121 @@
+// BlasBackend: max and average pooling. Plain loops over one image plane at
+// a time: the work is memory-bound, and the 2x2/stride-2 case the CNN uses
+// gets its own branch-light loop.
+#include <algorithm>
+#include <cstring>
+
+#include "backends/blas/blas_backend.hpp"
+
+namespace instnn {
+
+namespace {
+
+// One plane of 2x2, stride-2 max pooling; argmax offsets are plane-relative
+// plus `offset`. Ties: the first in row-major window order wins.
+void maxpool_plane_2x2(int width, int ho, int wo, const float* x, float* y, std::int32_t* argmax,
+                       std::int32_t offset) {
+  for (int oy = 0; oy < ho; ++oy) {
+    const float* r0 = x + 2 * oy * width;
+    const float* r1 = r0 + width;
+    const std::int32_t base = offset + 2 * oy * width;
+    for (int ox = 0; ox < wo; ++ox) {
+      const int c0 = 2 * ox;
+      float best = r0[c0];
+      std::int32_t at = base + c0;
+      if (r0[c0 + 1] > best) best = r0[c0 + 1], at = base + c0 + 1;
+      if (r1[c0] > best) best = r1[c0], at = base + width + c0;
+      if (r1[c0 + 1] > best) best = r1[c0 + 1], at = base + width + c0 + 1;
+      y[oy * wo + ox] = best;
+      argmax[oy * wo + ox] = at;
+    }
+  }
+}
+
+void maxpool_plane(const Pool2DGeometry& g, int ho, int wo, const float* x, float* y,
+                   std::int32_t* argmax, std::int32_t offset) {
+  for (int oy = 0; oy < ho; ++oy)
+    for (int ox = 0; ox < wo; ++ox) {
+      const int start = oy * g.stride_h * g.width + ox * g.stride_w;
+      float best = x[start];
+      int at = start;
+      for (int py = 0; py < g.pool_h; ++py) {
+        const int row = start + py * g.width;
+        for (int px = 0; px < g.pool_w; ++px)
+          if (x[row + px] > best) best = x[row + px], at = row + px;
+      }
+      y[oy * wo + ox] = best;
+      argmax[oy * wo + ox] = offset + at;
+    }
+}
+
+}  // namespace
+
+void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
+                                    std::int32_t* argmax) {
+  const int ho = g.out_height(), wo = g.out_width();
+  const std::size_t in_plane = std::size_t(g.height) * g.width;
+  const std::size_t out_plane = std::size_t(ho) * wo;
+  const bool two_by_two = g.pool_h == 2 && g.pool_w == 2 && g.stride_h == 2 && g.stride_w == 2;
+  for (int s = 0; s < batch; ++s)
+    for (int c = 0; c < g.channels; ++c) {
+      const std::size_t plane = std::size_t(s) * g.channels + c;
+      const auto offset = std::int32_t(c * in_plane);
+      if (two_by_two)
+        maxpool_plane_2x2(g.width, ho, wo, x + plane * in_plane, y + plane * out_plane,
+                          argmax + plane * out_plane, offset);
+      else
+        maxpool_plane(g, ho, wo, x + plane * in_plane, y + plane * out_plane,
+                      argmax + plane * out_plane, offset);
+    }
+}
+
+void BlasBackend::maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
+                                     const std::int32_t* argmax, float* dx) {
+  std::memset(dx, 0, sizeof(float) * batch * g.input_size());
+  const std::size_t out = g.output_size();
+  for (int s = 0; s < batch; ++s) {
+    float* dxs = dx + s * g.input_size();
+    const float* dys = dy + s * out;
+    const std::int32_t* as = argmax + s * out;
+    for (std::size_t i = 0; i < out; ++i) dxs[as[i]] += dys[i];  // overlapping windows add up
+  }
+}
+
+void BlasBackend::avgpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y) {
+  const int ho = g.out_height(), wo = g.out_width();
+  const float inv_area = 1.0f / float(g.pool_h * g.pool_w);
+  const std::size_t planes = std::size_t(batch) * g.channels;
+  for (std::size_t p = 0; p < planes; ++p) {
+    const float* xp = x + p * g.height * g.width;
+    float* yp = y + p * ho * wo;
+    for (int oy = 0; oy < ho; ++oy)
+      for (int ox = 0; ox < wo; ++ox) {
+        const float* start = xp + oy * g.stride_h * g.width + ox * g.stride_w;
+        float sum = 0;
+        for (int py = 0; py < g.pool_h; ++py)
+          for (int px = 0; px < g.pool_w; ++px) sum += start[py * g.width + px];
+        yp[oy * wo + ox] = sum * inv_area;
+      }
+  }
+}
+
+void BlasBackend::avgpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
+                                     float* dx) {
+  const int ho = g.out_height(), wo = g.out_width();
+  const float inv_area = 1.0f / float(g.pool_h * g.pool_w);
+  const std::size_t planes = std::size_t(batch) * g.channels;
+  std::memset(dx, 0, sizeof(float) * planes * g.height * g.width);
+  for (std::size_t p = 0; p < planes; ++p) {
+    float* dxp = dx + p * g.height * g.width;
+    const float* dyp = dy + p * ho * wo;
+    for (int oy = 0; oy < ho; ++oy)
+      for (int ox = 0; ox < wo; ++ox) {
+        float* start = dxp + oy * g.stride_h * g.width + ox * g.stride_w;
+        const float share = dyp[oy * wo + ox] * inv_area;
+        for (int py = 0; py < g.pool_h; ++py)
+          for (int px = 0; px < g.pool_w; ++px) start[py * g.width + px] += share;
+      }
+  }
+}
+
+}  // namespace instnn

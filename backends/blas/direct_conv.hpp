@@ -1,0 +1,29 @@
+// Direct convolution for stride 1 and few filter taps (e.g. the first layer
+// of an image model: 1 input channel, 3x3). There im2col + GEMM has K = 9,
+// a shape where GEMM is memory-bound and im2col multiplies the traffic by 9.
+//
+// The "wide row" trick: with the (padded) input plane of width Wp, output
+// (oy, ox) and tap (ky, kx) read input element (oy + ky) * Wp + ox + kx. So
+// over the wide index i = oy * Wp + ox every tap is one contiguous,
+// vectorisable axpy: acc[i] += w * in[i + ky * Wp + kx]; the Wp - Wo columns
+// past each output row are computed and discarded.
+#pragma once
+
+#include "backends/blas/scratch_buffer.hpp"
+#include "core/backend.hpp"
+
+namespace instnn {
+
+// True where the direct kernel beats im2col + GEMM (measured with
+// bench/bench_conv.cpp; see bench/RESULTS.md).
+bool direct_conv_suits(const Conv2DGeometry& g);
+
+void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
+                         const float* b, float* y, ScratchBuffer& scratch);
+// dw (and db if not null) assigned the sums over the samples; dx assigned if
+// not null.
+void direct_conv_backward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
+                          const float* dy, float* dx, float* dw, float* db,
+                          ScratchBuffer& scratch);
+
+}  // namespace instnn

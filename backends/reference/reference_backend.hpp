@@ -1,0 +1,80 @@
+// ReferenceBackend: the simplest correct loop for every kernel. No BLAS, no
+// intrinsics, sums in double. It is the oracle the fast backends are tested
+// against, so clarity beats speed everywhere in it.
+#pragma once
+
+#include "core/backend.hpp"
+
+namespace instnn {
+
+class ReferenceBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "reference"; }
+  // Single-threaded by design; the setting is remembered, not used.
+  void set_threads(int threads) override { threads_ = threads; }
+  int threads() const override { return threads_; }
+
+  void gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha, const float* a,
+            int lda, const float* b, int ldb, float beta, float* c, int ldc) override;
+  void bias_add(int rows, int cols, const float* bias, float* y) override;
+  void bias_grad(int rows, int cols, const float* dy, float* db) override;
+
+  void activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
+                          float* y) override;
+  void activation_backward(const ActivationSpec& act, std::size_t n, const float* x,
+                           const float* y, const float* dy, float* dx) override;
+  void axpy(std::size_t n, float alpha, const float* x, float* y) override;
+  void scale(std::size_t n, float alpha, float* x) override;
+  void clip(std::size_t n, float lo, float hi, float* x) override;
+  double sum_squares(std::size_t n, const float* x) override;
+
+  void softmax(int rows, int cols, const float* x, float* y) override;
+  float softmax_cross_entropy(int rows, int cols, const float* logits, const std::int32_t* labels,
+                              float* grad) override;
+  float softmax_cross_entropy_dense(int rows, int cols, const float* logits, const float* targets,
+                                    float* grad) override;
+  float binary_cross_entropy(std::size_t n, const float* pred, const float* target,
+                             bool from_logits, float* grad) override;
+  float mean_squared_error(std::size_t n, const float* pred, const float* target,
+                           float* grad) override;
+  float mean_absolute_error(std::size_t n, const float* pred, const float* target,
+                            float* grad) override;
+
+  void conv2d_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                      const float* b, float* y) override;
+  void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                       const float* dy, float* dx, float* dw, float* db) override;
+  void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
+                         std::int32_t* argmax) override;
+  void maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
+                          const std::int32_t* argmax, float* dx) override;
+  void avgpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y) override;
+  void avgpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy, float* dx) override;
+
+  void batchnorm_forward_train(const BatchNormGeometry& g, const float* x, const float* gamma,
+                               const float* beta, float epsilon, float momentum, float* y,
+                               float* batch_mean, float* batch_invstd, float* running_mean,
+                               float* running_var) override;
+  void batchnorm_forward_infer(const BatchNormGeometry& g, const float* x, const float* gamma,
+                               const float* beta, const float* running_mean,
+                               const float* running_var, float epsilon, float* y) override;
+  void batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
+                          const float* gamma, const float* batch_mean, const float* batch_invstd,
+                          float* dx, float* dgamma, float* dbeta) override;
+
+  void dropout_forward(std::size_t n, float rate, std::uint64_t seed, const float* x, float* mask,
+                       float* y) override;
+  void dropout_backward(std::size_t n, const float* mask, const float* dy, float* dx) override;
+
+  void sgd_update(std::size_t n, const SgdHyper& h, float* param, const float* grad,
+                  float* velocity) override;
+  void adam_update(std::size_t n, const AdamHyper& h, float* param, const float* grad, float* m,
+                   float* v) override;
+  void rmsprop_update(std::size_t n, const RmspropHyper& h, float* param, const float* grad,
+                      float* ms, float* mom) override;
+
+ private:
+  int threads_ = 1;
+};
+
+}  // namespace instnn
