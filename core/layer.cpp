@@ -43,4 +43,9 @@ int Layer::check_input(const Tensor& x) const {
   return static_cast<int>(s[0]);
 }
 
+void Layer::check_output_grad(const Tensor& y, const Tensor& dy) const {
+  if (y.shape() != dy.shape())
+    check_shape(y.shape(), dy.shape(), (type() + " '" + name_ + "' output gradient").c_str());
+}
+
 }  // namespace instnn

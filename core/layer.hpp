@@ -81,6 +81,9 @@ class Layer {
   Rng& rng() const;
   // Checks that x is [batch, ...input_shape_] and returns the batch size.
   int check_input(const Tensor& x) const;
+  // Checks that dy has the shape of the output y (message built only on
+  // failure: this runs every batch).
+  void check_output_grad(const Tensor& y, const Tensor& dy) const;
   void mark_built(const Shape& input_shape) {
     input_shape_ = input_shape;
     built_ = true;

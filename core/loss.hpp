@@ -42,10 +42,10 @@ class Loss {
   virtual std::optional<std::string> export_activation() const { return std::nullopt; }
 };
 
-// "softmax_cross_entropy" (aliases: "categorical_crossentropy",
-// "sparse_categorical_crossentropy"), "binary_cross_entropy" (+ "bce",
-// optional {"from_logits": true}), "mse", "mae". Throws ConfigError.
+// A name or {"type": name, ...}: "softmax_cross_entropy" (aliases:
+// "categorical_crossentropy", "sparse_categorical_crossentropy"),
+// "binary_cross_entropy" (+ "bce", optional {"from_logits": true}), "mse",
+// "mae". Throws ConfigError.
 std::unique_ptr<Loss> make_loss(const nlohmann::json& config);
-std::unique_ptr<Loss> make_loss(const std::string& name);
 
 }  // namespace instnn

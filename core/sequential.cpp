@@ -145,8 +145,7 @@ void Sequential::compile(const CompileOptions& options) {
   optimizer_ = options.optimizer.is_string()
                    ? make_optimizer(options.optimizer.get<std::string>())
                    : make_optimizer(options.optimizer);
-  loss_ = options.loss.is_string() ? make_loss(options.loss.get<std::string>())
-                                   : make_loss(options.loss);
+  loss_ = make_loss(options.loss);
   metrics_.clear();
   for (const auto& m : options.metrics) metrics_.push_back(make_metric(m, *loss_));
   rng_ = Rng(options.seed ^ 0x9e3779b97f4a7c15ULL);

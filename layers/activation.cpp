@@ -34,7 +34,7 @@ const Tensor& Activation::forward(const Tensor& x, Mode) {
 
 const Tensor& Activation::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(x_ != nullptr, ConfigError, "Activation '", name(), "': backward before forward");
-  check_shape(y_.shape(), dy.shape(), ("Activation '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
@@ -80,7 +80,7 @@ const Tensor& Softmax::forward(const Tensor& x, Mode) {
 }
 
 const Tensor& Softmax::backward(const Tensor& dy, bool need_dx) {
-  check_shape(y_.shape(), dy.shape(), ("Softmax '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;

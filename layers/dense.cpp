@@ -81,7 +81,7 @@ const Tensor& Dense::forward(const Tensor& x, Mode) {
 
 const Tensor& Dense::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(x_ != nullptr, ConfigError, "Dense '", name(), "': backward before forward");
-  check_shape(y_.shape(), dy.shape(), ("Dense '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   const int n = static_cast<int>(dy.dim(0));
   const int in = static_cast<int>(input_shape()[0]);
   const int out = options_.units_;

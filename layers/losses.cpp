@@ -18,7 +18,8 @@ const Tensor& dense_targets(const Loss& loss, const Tensor& pred, const Targets&
   INSTNN_CHECK(!targets.sparse(), ConfigError, "loss ", loss.name(),
                " needs float targets shaped like the model output ", pred.shape().to_string(),
                ", but got integer class labels");
-  check_shape(pred.shape(), targets.values->shape(), ("loss " + loss.name() + " targets").c_str());
+  if (pred.shape() != targets.values->shape())
+    check_shape(pred.shape(), targets.values->shape(), ("loss " + loss.name() + " targets").c_str());
   return *targets.values;
 }
 
@@ -71,11 +72,8 @@ float MeanAbsoluteError::compute(Backend& backend, const Tensor& pred, const Tar
   return backend.mean_absolute_error(pred.size(), pred.data(), t.data(), prepare_grad(pred, grad));
 }
 
-std::unique_ptr<Loss> make_loss(const std::string& name) {
-  return make_loss(nlohmann::json{{"type", name}});
-}
-
-std::unique_ptr<Loss> make_loss(const nlohmann::json& config) {
+std::unique_ptr<Loss> make_loss(const nlohmann::json& spec) {
+  const nlohmann::json config = spec.is_string() ? nlohmann::json{{"type", spec}} : spec;
   INSTNN_CHECK(config.is_object() && config.contains("type") && config["type"].is_string(),
                ConfigError, "loss config must be a name or {\"type\": name, ...}, got ",
                config.dump());

@@ -1,0 +1,290 @@
+// Sequential: training, evaluation, configs, summary, checkpoints, callbacks
+// and the no-allocation guarantee of the training loop.
+#include "core/sequential.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <new>
+
+#include "core/error.hpp"
+#include "layers/activation.hpp"
+#include "layers/dense.hpp"
+
+// Counts heap allocations, to show the warmed-up loop does not allocate.
+// GCC cannot see that the replaced new/delete below are a matching pair.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+static std::atomic<std::size_t> g_allocations{0};
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace instnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_path(const std::string& name) {
+  return fs::temp_directory_path() / ("instnn_seq_" + std::to_string(::getpid()) + "_" + name);
+}
+
+// Points in [-1,1]^2 labelled by quadrant (4 classes).
+struct Quadrants {
+  Tensor x;
+  std::vector<std::int32_t> labels;
+  explicit Quadrants(int n, std::uint64_t seed = 1) : x(Shape{n, 2}) {
+    Rng rng(seed);
+    for (int i = 0; i < n; ++i) {
+      const float a = rng.uniform(-1, 1), b = rng.uniform(-1, 1);
+      x[2 * i] = a;
+      x[2 * i + 1] = b;
+      labels.push_back((a > 0 ? 1 : 0) + (b > 0 ? 2 : 0));
+    }
+  }
+  TensorDataSource source() const { return TensorDataSource(x, labels); }
+};
+
+Sequential quadrant_model(const std::string& backend = "blas") {
+  Sequential m(Shape{2});
+  m.add<Dense>(16, "tanh");
+  m.add<Dense>(4);
+  CompileOptions o;
+  o.optimizer = {{"type", "adam"}, {"learning_rate", 0.02}};
+  o.metrics = {"accuracy"};
+  o.backend = backend;
+  o.seed = 5;
+  m.compile(o);
+  return m;
+}
+
+std::vector<float> all_weights(Sequential& m) {
+  std::vector<float> w;
+  for (Parameter* p : m.params()) w.insert(w.end(), p->value.span().begin(), p->value.span().end());
+  return w;
+}
+
+TEST(Sequential, XorConvergesWithMse) {
+  Tensor x = Tensor::from(Shape{4, 2}, {0, 0, 0, 1, 1, 0, 1, 1});
+  Tensor y = Tensor::from(Shape{4, 1}, {0, 1, 1, 0});
+  Sequential m;
+  m.add<Dense>(8, "tanh");
+  m.add<Dense>(1, "sigmoid");
+  CompileOptions o;
+  o.optimizer = {{"type", "adam"}, {"learning_rate", 0.05}};
+  o.loss = "mse";
+  o.metrics = {"binary_accuracy"};
+  m.compile(o);
+  TensorDataSource data(x, y);
+  FitOptions f;
+  f.epochs = 500;
+  f.batch_size = 4;
+  f.verbose = 0;
+  m.fit(data, f);
+  Tensor p = m.predict(x);
+  EXPECT_LT(p[0], 0.5f);
+  EXPECT_GT(p[1], 0.5f);
+  EXPECT_GT(p[2], 0.5f);
+  EXPECT_LT(p[3], 0.5f);
+  EXPECT_EQ(m.evaluate(data).at("binary_accuracy"), 1.0);
+}
+
+TEST(Sequential, LearnsQuadrantsOnBothBackendsWithValidationSplit) {
+  Quadrants q(512);
+  auto data = q.source();
+  for (const char* backend : {"reference", "blas"}) {
+    Sequential m = quadrant_model(backend);
+    FitOptions f;
+    f.epochs = 20;
+    f.batch_size = 32;
+    f.validation_split = 0.25;
+    f.verbose = 0;
+    History h = m.fit(data, f);
+    ASSERT_EQ(h.epochs.size(), 20u);
+    EXPECT_GT(h.epochs.back().logs.at("val_accuracy"), 0.9) << backend;
+    EXPECT_LT(h.epochs.back().logs.at("loss"), h.epochs.front().logs.at("loss"));
+    EXPECT_TRUE(h.epochs.back().logs.count("seconds"));
+    EXPECT_TRUE(h.epochs.back().logs.count("lr"));
+  }
+}
+
+TEST(Sequential, ConfigRoundTripAndSummary) {
+  nlohmann::json config = {
+      {"input_shape", {784}},
+      {"layers",
+       {{{"type", "Dense"}, {"units", 128}, {"activation", "relu"}},
+        {{"type", "LeakyReLU"}, {"alpha", 0.1}},
+        {{"type", "Dense"}, {"units", 10}},
+        {{"type", "Softmax"}}}}};
+  Sequential m = Sequential::from_config(config);
+  m.compile({});
+  EXPECT_EQ(Sequential::from_config(m.config()).config(), m.config());
+  const std::string s = m.summary();
+  EXPECT_NE(s.find("dense_1 (Dense)"), std::string::npos) << s;
+  EXPECT_NE(s.find("(None, 128)"), std::string::npos) << s;
+  EXPECT_NE(s.find("100480"), std::string::npos) << s;
+  EXPECT_NE(s.find("Total params: 101770"), std::string::npos) << s;
+  EXPECT_EQ(m.param_count(), 101770u);
+}
+
+TEST(Sequential, BadConfigsAndMisuseAreClearErrors) {
+  EXPECT_THROW(Sequential::from_config({{"layers", {{{"type", "Dense2"}}}}}), ConfigError);
+  EXPECT_THROW(Sequential::from_config({{"layer", nlohmann::json::array()}}), ConfigError);
+  try {
+    Sequential::from_config({{"layers", {{{"type", "Dense"}, {"units", -1}}}}});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("layers[0]"), std::string::npos) << e.what();
+  }
+  Sequential m;
+  m.add<Dense>(3, "relu", "same");
+  EXPECT_THROW(m.add<Dense>(3, "relu", "same"), ConfigError);
+  Quadrants q(8);
+  auto data = q.source();
+  EXPECT_THROW(m.fit(data), ConfigError);  // not compiled
+  Sequential wrong_input = quadrant_model();
+  Tensor x3(Shape{4, 3});
+  std::vector<std::int32_t> labels(4, 0);
+  TensorDataSource bad(x3, labels);
+  EXPECT_THROW(wrong_input.fit(bad), ShapeError);
+  FitOptions f;
+  f.epochs = 0;
+  EXPECT_THROW(wrong_input.fit(data, f), ConfigError);
+}
+
+TEST(Sequential, DivergenceStopsWithNumericError) {
+  Quadrants q(64);
+  q.x[77] = std::nanf("");  // sample 38 of 64: batch 2 of 2 without shuffling
+  auto data = q.source();
+  Sequential m = quadrant_model();
+  FitOptions f;
+  f.epochs = 5;
+  f.shuffle = false;
+  f.verbose = 0;
+  try {
+    m.fit(data, f);
+    FAIL() << "expected NumericError";
+  } catch (const NumericError& e) {
+    EXPECT_NE(std::string(e.what()).find("epoch"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("epoch 1, batch 2 of 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Sequential, CheckpointRoundTripAndBitwiseResume) {
+  Quadrants q(300);
+  auto data = q.source();
+  FitOptions f;
+  f.batch_size = 16;
+  f.verbose = 0;
+
+  Sequential straight = quadrant_model();
+  f.epochs = 4;
+  straight.fit(data, f);
+
+  Sequential first = quadrant_model();
+  f.epochs = 2;
+  first.fit(data, f);
+  const auto path = temp_path("resume.ckpt");
+  first.save(path.string());
+  EXPECT_FALSE(fs::exists(path.string() + ".tmp." + std::to_string(::getpid())));
+
+  Sequential resumed = Sequential::load(path.string());
+  EXPECT_EQ(all_weights(resumed), all_weights(first));
+  EXPECT_EQ(resumed.epochs_done(), 2);
+  EXPECT_EQ(resumed.target_epochs(), 2);
+  f.epochs = 4;
+  f.initial_epoch = resumed.epochs_done();
+  History h = resumed.fit(data, f);
+  EXPECT_EQ(h.epochs.size(), 4u);
+  EXPECT_EQ(all_weights(resumed), all_weights(straight)) << "resume is not bitwise identical";
+
+  const auto json_path = temp_path("resume.json");
+  resumed.save_json(json_path.string());
+  std::ifstream in(json_path);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("magic"), "INSTNN-CHECKPOINT");
+  EXPECT_EQ(j.at("epochs_done"), 4);
+  fs::remove(path);
+  fs::remove(json_path);
+}
+
+TEST(Sequential, CorruptCheckpointsAreFormatErrors) {
+  Sequential m = quadrant_model();
+  Quadrants q(32);
+  auto data = q.source();
+  FitOptions f;
+  f.verbose = 0;
+  m.fit(data, f);
+  const auto path = temp_path("corrupt.ckpt");
+  m.save(path.string());
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::string& b) { std::ofstream(path, std::ios::binary) << b; };
+  write(bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(Sequential::load(path.string()), FormatError);
+  write("not a checkpoint at all");
+  EXPECT_THROW(Sequential::load(path.string()), FormatError);
+  std::string huge = bytes;
+  // The model-config length field follows magic (8 + 17 bytes) and version.
+  for (int i = 0; i < 8; ++i) huge[8 + 17 + 4 + i] = '\x7f';
+  write(huge);
+  EXPECT_THROW(Sequential::load(path.string()), FormatError);
+  write(bytes + "x");
+  EXPECT_THROW(Sequential::load(path.string()), FormatError);
+  EXPECT_THROW(Sequential::load(temp_path("missing").string()), IoError);
+  fs::remove(path);
+}
+
+TEST(Sequential, EarlyStoppingRestoresBestAndHistoryLoggerWrites) {
+  Quadrants q(200);
+  auto data = q.source();
+  Sequential m = quadrant_model();
+  EarlyStopping stop("loss", 0, 10.0, true);  // min_delta 10: never "improves" after epoch 1
+  const auto log_path = temp_path("history.json");
+  HistoryLogger logger(log_path.string());
+  FitOptions f;
+  f.epochs = 10;
+  f.verbose = 0;
+  f.callbacks = {&stop, &logger};
+  History h = m.fit(data, f);
+  EXPECT_EQ(h.epochs.size(), 2u);
+  EXPECT_EQ(stop.stopped_epoch(), 2);
+  std::ifstream in(log_path);
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_TRUE(j[0].contains("loss") && j[0].contains("accuracy") && j[0].contains("seconds"));
+  fs::remove(log_path);
+}
+
+TEST(Sequential, TrainingLoopDoesNotAllocatePerBatch) {
+  Quadrants q(1024);
+  auto data = q.source();
+  auto allocations_for = [&](int batch_size) {
+    Sequential m = quadrant_model();
+    FitOptions f;
+    f.batch_size = batch_size;
+    f.verbose = 0;
+    f.shuffle = true;
+    m.fit(data, f);  // warm up
+    const std::size_t before = g_allocations.load();
+    m.fit(data, f);
+    return g_allocations.load() - before;
+  };
+  // 8x more batches must not mean more allocations.
+  const std::size_t few = allocations_for(128);
+  const std::size_t many = allocations_for(16);
+  EXPECT_EQ(few, many);
+}
+
+}  // namespace
+}  // namespace instnn
