@@ -1,0 +1,50 @@
+#include "layers/flatten.hpp"
+
+#include <cstring>
+
+#include "core/error.hpp"
+#include "layers/config_reader.hpp"
+
+namespace instnn {
+
+std::unique_ptr<Layer> Flatten::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Flatten");
+  auto layer = std::make_unique<Flatten>(r.get_string("name", ""));
+  r.finish();
+  return layer;
+}
+
+void Flatten::build(const Shape& input_shape, Rng&) {
+  INSTNN_CHECK(input_shape.rank() >= 1, ShapeError, "Flatten '", name(),
+               "' needs a per-sample input with at least one axis, got ",
+               input_shape.to_string());
+  mark_built(input_shape);
+}
+
+Shape Flatten::output_shape() const {
+  return Shape{static_cast<std::int64_t>(input_shape().size())};
+}
+
+const Tensor& Flatten::forward(const Tensor& x, Mode) {
+  batch_ = check_input(x);
+  y_.resize(Shape{batch_, static_cast<std::int64_t>(input_shape().size())});
+  if (x.size() > 0) std::memcpy(y_.data(), x.data(), x.size() * sizeof(float));
+  return y_;
+}
+
+const Tensor& Flatten::backward(const Tensor& dy, bool need_dx) {
+  INSTNN_CHECK(batch_ >= 0, ConfigError, "Flatten '", name(), "': backward before forward");
+  check_shape(y_.shape(), dy.shape(), ("Flatten '" + name() + "' output gradient").c_str());
+  if (!need_dx) {
+    dx_.resize(Shape{0});
+    return dx_;
+  }
+  Shape batch_input;
+  batch_input.push_back(batch_);
+  for (int i = 0; i < input_shape().rank(); ++i) batch_input.push_back(input_shape()[i]);
+  dx_.resize(batch_input);
+  if (dy.size() > 0) std::memcpy(dx_.data(), dy.data(), dy.size() * sizeof(float));
+  return dx_;
+}
+
+}  // namespace instnn
