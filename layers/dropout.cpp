@@ -1,0 +1,66 @@
+#include "layers/dropout.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "layers/config_reader.hpp"
+
+namespace instnn {
+
+Dropout::Dropout(float rate, std::string name) : Layer(std::move(name)), rate_(rate) {
+  INSTNN_CHECK(std::isfinite(rate) && rate >= 0.0f && rate < 1.0f, ConfigError, "Dropout '",
+               this->name(), "': rate must be in [0, 1), got ", rate);
+}
+
+std::unique_ptr<Layer> Dropout::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Dropout");
+  INSTNN_CHECK(config.contains("rate") && !config["rate"].is_null(), ConfigError,
+               "Dropout layer config needs \"rate\"");
+  const float rate = r.get_float("rate", 0.0f);
+  auto layer = std::make_unique<Dropout>(rate, r.get_string("name", ""));
+  r.finish();
+  return layer;
+}
+
+void Dropout::build(const Shape& input_shape, Rng&) { mark_built(input_shape); }
+
+const Tensor& Dropout::forward(const Tensor& x, Mode mode) {
+  check_input(x);
+  y_.resize(x.shape());
+  last_mode_ = mode;
+  has_forward_ = true;
+  if (mode == Mode::Infer) {
+    if (x.size() > 0) std::memcpy(y_.data(), x.data(), x.size() * sizeof(float));
+    return y_;
+  }
+  mask_.resize(x.shape());
+  // One draw per forward: the generator advances the same way whatever the
+  // batch size, and the mask itself comes from (seed, index).
+  const std::uint64_t seed = rng().next_u64();
+  backend().dropout_forward(x.size(), rate_, seed, x.data(), mask_.data(), y_.data());
+  return y_;
+}
+
+const Tensor& Dropout::backward(const Tensor& dy, bool need_dx) {
+  INSTNN_CHECK(has_forward_, ConfigError, "Dropout '", name(), "': backward before forward");
+  check_shape(y_.shape(), dy.shape(), ("Dropout '" + name() + "' output gradient").c_str());
+  if (!need_dx) {
+    dx_.resize(Shape{0});
+    return dx_;
+  }
+  dx_.resize(dy.shape());
+  if (last_mode_ == Mode::Infer) {
+    // The identity's gradient.
+    if (dy.size() > 0) std::memcpy(dx_.data(), dy.data(), dy.size() * sizeof(float));
+    return dx_;
+  }
+  backend().dropout_backward(dy.size(), mask_.data(), dy.data(), dx_.data());
+  return dx_;
+}
+
+nlohmann::json Dropout::config() const {
+  return {{"type", type()}, {"name", name()}, {"rate", rate_}};
+}
+
+}  // namespace instnn
