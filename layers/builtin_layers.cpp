@@ -1,7 +1,12 @@
 // The layer types a model config can name.
 #include "core/sequential.hpp"
 #include "layers/activation.hpp"
+#include "layers/batch_norm.hpp"
+#include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
+#include "layers/flatten.hpp"
+#include "layers/pooling.hpp"
 
 namespace instnn {
 
@@ -13,6 +18,15 @@ const LayerFactories& builtin_layers() {
     for (const char* named : {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Swish", "Softplus"})
       f[named] = Activation::from_config;
     f["Softmax"] = Softmax::from_config;
+    f["Conv2D"] = Conv2D::from_config;
+    f["MaxPool2D"] = MaxPool2D::from_config;
+    f["MaxPooling2D"] = MaxPool2D::from_config;
+    f["AveragePooling2D"] = AveragePooling2D::from_config;
+    f["GlobalAveragePooling2D"] = GlobalAveragePooling2D::from_config;
+    f["Flatten"] = Flatten::from_config;
+    f["Dropout"] = Dropout::from_config;
+    f["BatchNorm"] = BatchNorm::from_config;
+    f["BatchNormalization"] = BatchNorm::from_config;
     return f;
   }();
   return factories;
