@@ -20,7 +20,10 @@ class OptimizerOptions {
   Derived& global_clipnorm(float v) { global_clipnorm_ = v; return self(); }
   Derived& clipvalue(float v) { clipvalue_ = v; return self(); }
   // Replaces the fixed learning rate when set.
-  Derived& schedule(std::shared_ptr<LearningRateSchedule> s) { schedule_ = std::move(s); return self(); }
+  Derived& schedule(std::shared_ptr<LearningRateSchedule> s) {
+    schedule_ = std::move(s);
+    return self();
+  }
 
   float learning_rate() const { return learning_rate_; }
   float clipnorm() const { return clipnorm_; }

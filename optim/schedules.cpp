@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/json_number.hpp"
-#include "optim/config_reader.hpp"
+#include "optim/hyperparameter_reader.hpp"
 
 namespace instnn {
 
@@ -78,8 +78,8 @@ CosineDecay::CosineDecay(float initial_learning_rate, std::int64_t decay_steps, 
     : initial_(initial_learning_rate), decay_steps_(decay_steps), alpha_(alpha) {
   check_initial("CosineDecay", initial_);
   check_steps("CosineDecay", "decay_steps", decay_steps_);
-  INSTNN_CHECK(alpha_ >= 0 && alpha_ <= 1, ConfigError, "CosineDecay: alpha must be in [0, 1], got ",
-               alpha_);
+  INSTNN_CHECK(alpha_ >= 0 && alpha_ <= 1, ConfigError,
+               "CosineDecay: alpha must be in [0, 1], got ", alpha_);
 }
 
 float CosineDecay::operator()(std::int64_t step) const {
@@ -118,7 +118,7 @@ std::unique_ptr<LearningRateSchedule> make_schedule(const nlohmann::json& config
 
   // Unknown keys are reported before missing ones: a misspelt key is both.
   if (type == "stepdecay") {
-    ConfigReader r(config, "schedule 'step_decay'");
+    HyperparameterReader r(config, "schedule 'step_decay'");
     r.accept("type");
     const auto initial = r.number("initial_learning_rate");
     const auto factor = r.number("factor");
@@ -129,7 +129,7 @@ std::unique_ptr<LearningRateSchedule> make_schedule(const nlohmann::json& config
                                        required(step_size, "step_decay", "step_size"));
   }
   if (type == "exponentialdecay") {
-    ConfigReader r(config, "schedule 'exponential_decay'");
+    HyperparameterReader r(config, "schedule 'exponential_decay'");
     r.accept("type");
     const auto initial = r.number("initial_learning_rate");
     const auto decay_steps = r.integer("decay_steps");
@@ -142,7 +142,7 @@ std::unique_ptr<LearningRateSchedule> make_schedule(const nlohmann::json& config
         required(decay_rate, "exponential_decay", "decay_rate"), staircase.value_or(false));
   }
   if (type == "cosinedecay") {
-    ConfigReader r(config, "schedule 'cosine_decay'");
+    HyperparameterReader r(config, "schedule 'cosine_decay'");
     r.accept("type");
     const auto initial = r.number("initial_learning_rate");
     const auto decay_steps = r.integer("decay_steps");
