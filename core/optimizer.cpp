@@ -11,7 +11,9 @@ namespace instnn {
 
 namespace {
 
-bool has_gradient(const Parameter& p) { return !p.grad.empty(); }
+// A default-constructed Tensor reports size 1 (a rank-0 shape) but owns no
+// storage, so "no gradient" is checked on the storage as well.
+bool has_gradient(const Parameter& p) { return p.grad.data() != nullptr && !p.grad.empty(); }
 
 void check_learning_rate(std::string_view who, float lr) {
   INSTNN_CHECK(std::isfinite(lr) && lr > 0, ConfigError, who,
@@ -124,13 +126,13 @@ void Optimizer::clip_gradients(Backend& backend) {
   if (clipvalue_ > 0) {
     for (ParamState& st : states_) {
       Tensor& g = st.param->grad;
-      if (!g.empty()) backend.clip(g.size(), -clipvalue_, clipvalue_, g.data());
+      if (has_gradient(*st.param)) backend.clip(g.size(), -clipvalue_, clipvalue_, g.data());
     }
   }
   if (clipnorm_ > 0) {
     for (ParamState& st : states_) {
+      if (!has_gradient(*st.param)) continue;
       Tensor& g = st.param->grad;
-      if (g.empty()) continue;
       const double norm = std::sqrt(backend.sum_squares(g.size(), g.data()));
       if (norm > clipnorm_) backend.scale(g.size(), static_cast<float>(clipnorm_ / norm), g.data());
     }
@@ -139,14 +141,14 @@ void Optimizer::clip_gradients(Backend& backend) {
     double total = 0;
     for (ParamState& st : states_) {
       const Tensor& g = st.param->grad;
-      if (!g.empty()) total += backend.sum_squares(g.size(), g.data());
+      if (has_gradient(*st.param)) total += backend.sum_squares(g.size(), g.data());
     }
     const double norm = std::sqrt(total);
     if (norm > global_clipnorm_) {
       const auto factor = static_cast<float>(global_clipnorm_ / norm);
       for (ParamState& st : states_) {
         Tensor& g = st.param->grad;
-        if (!g.empty()) backend.scale(g.size(), factor, g.data());
+        if (has_gradient(*st.param)) backend.scale(g.size(), factor, g.data());
       }
     }
   }
