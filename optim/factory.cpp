@@ -6,7 +6,7 @@
 #include "core/optimizer.hpp"
 #include "optim/adam.hpp"
 #include "optim/adamw.hpp"
-#include "optim/config_reader.hpp"
+#include "optim/hyperparameter_reader.hpp"
 #include "optim/rmsprop.hpp"
 #include "optim/schedules.hpp"
 #include "optim/sgd.hpp"
@@ -19,7 +19,7 @@ constexpr const char* kValidTypes = "adam, adamw, rmsprop, sgd";
 
 // Keys every optimizer accepts.
 template <typename Options>
-void read_common(ConfigReader& r, Options& o) {
+void read_common(HyperparameterReader& r, Options& o) {
   r.accept("type");
   if (const auto v = r.number("learning_rate")) o.learning_rate(*v);
   if (const auto v = r.number("clipnorm")) o.clipnorm(*v);
@@ -28,7 +28,7 @@ void read_common(ConfigReader& r, Options& o) {
   if (const nlohmann::json* s = r.object("schedule")) o.schedule(make_schedule(*s));
 }
 
-std::unique_ptr<Optimizer> make_sgd(ConfigReader& r) {
+std::unique_ptr<Optimizer> make_sgd(HyperparameterReader& r) {
   SGDOptions o;
   read_common(r, o);
   if (const auto v = r.number("momentum")) o.momentum(*v);
@@ -37,7 +37,7 @@ std::unique_ptr<Optimizer> make_sgd(ConfigReader& r) {
   return std::make_unique<SGD>(o);
 }
 
-std::unique_ptr<Optimizer> make_adam(ConfigReader& r) {
+std::unique_ptr<Optimizer> make_adam(HyperparameterReader& r) {
   AdamOptions o;
   read_common(r, o);
   if (const auto v = r.number("beta_1")) o.beta_1(*v);
@@ -47,7 +47,7 @@ std::unique_ptr<Optimizer> make_adam(ConfigReader& r) {
   return std::make_unique<Adam>(o);
 }
 
-std::unique_ptr<Optimizer> make_adamw(ConfigReader& r) {
+std::unique_ptr<Optimizer> make_adamw(HyperparameterReader& r) {
   AdamWOptions o;
   read_common(r, o);
   if (const auto v = r.number("weight_decay")) o.weight_decay(*v);
@@ -58,7 +58,7 @@ std::unique_ptr<Optimizer> make_adamw(ConfigReader& r) {
   return std::make_unique<AdamW>(o);
 }
 
-std::unique_ptr<Optimizer> make_rmsprop(ConfigReader& r) {
+std::unique_ptr<Optimizer> make_rmsprop(HyperparameterReader& r) {
   RMSpropOptions o;
   read_common(r, o);
   if (const auto v = r.number("rho")) o.rho(*v);
@@ -72,19 +72,19 @@ std::unique_ptr<Optimizer> make_by_type(const std::string& type, const nlohmann:
   const std::string key = normalize_type_name(type);
   const std::string what = "optimizer '" + type + "'";
   if (key == "sgd") {
-    ConfigReader r(config, what);
+    HyperparameterReader r(config, what);
     return make_sgd(r);
   }
   if (key == "adam") {
-    ConfigReader r(config, what);
+    HyperparameterReader r(config, what);
     return make_adam(r);
   }
   if (key == "adamw") {
-    ConfigReader r(config, what);
+    HyperparameterReader r(config, what);
     return make_adamw(r);
   }
   if (key == "rmsprop") {
-    ConfigReader r(config, what);
+    HyperparameterReader r(config, what);
     return make_rmsprop(r);
   }
   throw ConfigError("unknown optimizer type '" + type + "'; valid types: " + kValidTypes);

@@ -1,4 +1,4 @@
-#include "optim/config_reader.hpp"
+#include "optim/hyperparameter_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,24 +9,24 @@
 
 namespace instnn {
 
-ConfigReader::ConfigReader(const nlohmann::json& config, std::string what)
+HyperparameterReader::HyperparameterReader(const nlohmann::json& config, std::string what)
     : config_(config), what_(std::move(what)) {
   INSTNN_CHECK(config_.is_object(), ConfigError, what_, ": expected a JSON object, got ",
                config_.dump());
 }
 
-const nlohmann::json* ConfigReader::find(std::string_view key) {
+const nlohmann::json* HyperparameterReader::find(std::string_view key) {
   accept(key);
   const auto it = config_.find(key);
   // Keras configs write null for an unset option.
   return it == config_.end() || it->is_null() ? nullptr : &*it;
 }
 
-void ConfigReader::accept(std::string_view key) {
+void HyperparameterReader::accept(std::string_view key) {
   if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.emplace_back(key);
 }
 
-std::optional<float> ConfigReader::number(std::string_view key) {
+std::optional<float> HyperparameterReader::number(std::string_view key) {
   const nlohmann::json* v = find(key);
   if (!v) return std::nullopt;
   INSTNN_CHECK(v->is_number(), ConfigError, what_, ": '", key, "' must be a number, got ",
@@ -37,7 +37,7 @@ std::optional<float> ConfigReader::number(std::string_view key) {
   return static_cast<float>(d);
 }
 
-std::optional<std::int64_t> ConfigReader::integer(std::string_view key) {
+std::optional<std::int64_t> HyperparameterReader::integer(std::string_view key) {
   const nlohmann::json* v = find(key);
   if (!v) return std::nullopt;
   if (v->is_number_integer()) return v->get<std::int64_t>();
@@ -50,7 +50,7 @@ std::optional<std::int64_t> ConfigReader::integer(std::string_view key) {
   return static_cast<std::int64_t>(v->get<double>());
 }
 
-std::optional<bool> ConfigReader::boolean(std::string_view key) {
+std::optional<bool> HyperparameterReader::boolean(std::string_view key) {
   const nlohmann::json* v = find(key);
   if (!v) return std::nullopt;
   INSTNN_CHECK(v->is_boolean(), ConfigError, what_, ": '", key, "' must be true or false, got ",
@@ -58,7 +58,7 @@ std::optional<bool> ConfigReader::boolean(std::string_view key) {
   return v->get<bool>();
 }
 
-const nlohmann::json* ConfigReader::object(std::string_view key) {
+const nlohmann::json* HyperparameterReader::object(std::string_view key) {
   const nlohmann::json* v = find(key);
   if (v)
     INSTNN_CHECK(v->is_object(), ConfigError, what_, ": '", key, "' must be a JSON object, got ",
@@ -66,7 +66,7 @@ const nlohmann::json* ConfigReader::object(std::string_view key) {
   return v;
 }
 
-void ConfigReader::reject_unknown_keys() const {
+void HyperparameterReader::reject_unknown_keys() const {
   for (const auto& [key, value] : config_.items()) {
     if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
     std::string valid;

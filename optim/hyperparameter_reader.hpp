@@ -13,11 +13,11 @@
 
 namespace instnn {
 
-class ConfigReader {
+class HyperparameterReader {
  public:
   // `what` names the object in errors, e.g. "optimizer 'adam'". Throws
   // ConfigError if `config` is not a JSON object.
-  ConfigReader(const nlohmann::json& config, std::string what);
+  HyperparameterReader(const nlohmann::json& config, std::string what);
 
   // Each returns nothing when the key is absent or null and throws ConfigError when
   // it holds the wrong kind of value.
