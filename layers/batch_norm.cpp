@@ -15,8 +15,8 @@ BatchNormOptions& BatchNormOptions::momentum(float m) {
 }
 
 BatchNormOptions& BatchNormOptions::epsilon(float e) {
-  INSTNN_CHECK(std::isfinite(e) && e > 0.0f, ConfigError, "BatchNorm epsilon must be positive, got ",
-               e);
+  INSTNN_CHECK(std::isfinite(e) && e > 0.0f, ConfigError,
+               "BatchNorm epsilon must be positive, got ", e);
   epsilon_ = e;
   return *this;
 }
@@ -35,8 +35,8 @@ std::unique_ptr<Layer> BatchNorm::from_config(const nlohmann::json& config) {
 }
 
 void BatchNorm::build(const Shape& input_shape, Rng&) {
-  INSTNN_CHECK(input_shape.rank() >= 1 && input_shape.size() > 0, ShapeError, "BatchNorm '",
-               name(), "' needs (features,) or (channels, height, width) inputs, got ",
+  INSTNN_CHECK(input_shape.rank() >= 1 && input_shape.size() > 0, ShapeError, "BatchNorm '", name(),
+               "' needs (features,) or (channels, height, width) inputs, got ",
                input_shape.to_string());
   INSTNN_CHECK(input_shape.size() <= (std::size_t(1) << 30), ShapeError, "BatchNorm '", name(),
                "': input ", input_shape.to_string(), " is too large");
@@ -92,7 +92,8 @@ const Tensor& BatchNorm::backward(const Tensor& dy, bool need_dx) {
 std::vector<Parameter*> BatchNorm::params() { return {&gamma_, &beta_}; }
 
 std::vector<NamedTensor> BatchNorm::state() {
-  return {{name() + ".moving_mean", &moving_mean_}, {name() + ".moving_variance", &moving_variance_}};
+  return {{name() + ".moving_mean", &moving_mean_},
+          {name() + ".moving_variance", &moving_variance_}};
 }
 
 nlohmann::json BatchNorm::config() const {

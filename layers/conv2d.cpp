@@ -27,8 +27,7 @@ Conv2DOptions::Conv2DOptions(int filters, int kernel_size)
 }
 
 Conv2DOptions& Conv2DOptions::kernel_size(int h, int w) {
-  INSTNN_CHECK(h > 0 && w > 0, ConfigError, "Conv2D kernel_size must be positive, got ", h, "x",
-               w);
+  INSTNN_CHECK(h > 0 && w > 0, ConfigError, "Conv2D kernel_size must be positive, got ", h, "x", w);
   kernel_h_ = h;
   kernel_w_ = w;
   return *this;
@@ -97,11 +96,12 @@ int same_padding(int in, int kernel, int stride, const char* axis, const std::st
                  const Conv2DOptions& o, const Shape& input_shape) {
   const int out = (in + stride - 1) / stride;
   const int total = std::max((out - 1) * stride + kernel - in, 0);
-  INSTNN_CHECK(total % 2 == 0, ConfigError, "Conv2D '", name, "': padding \"same\" with kernel ",
-               o.kernel_h_, "x", o.kernel_w_, ", strides ", o.stride_h_, "x", o.stride_w_,
-               " on input ", input_shape.to_string(), " needs ", total, " ", axis,
-               " of padding in total, which cannot be split evenly on both sides (only symmetric padding is "
-               "supported); use an odd kernel, strides 1, \"valid\" padding, or another input size");
+  INSTNN_CHECK(
+      total % 2 == 0, ConfigError, "Conv2D '", name, "': padding \"same\" with kernel ",
+      o.kernel_h_, "x", o.kernel_w_, ", strides ", o.stride_h_, "x", o.stride_w_, " on input ",
+      input_shape.to_string(), " needs ", total, " ", axis,
+      " of padding in total, which cannot be split evenly on both sides (only symmetric padding is "
+      "supported); use an odd kernel, strides 1, \"valid\" padding, or another input size");
   return total / 2;
 }
 }  // namespace
@@ -118,9 +118,10 @@ void Conv2D::build(const Shape& input_shape, Rng& rng) {
   g.stride_h = options_.stride_h_;
   g.stride_w = options_.stride_w_;
   if (options_.padding_ == Padding::Same) {
-    g.pad_h = same_padding(in.height, g.kernel_h, g.stride_h, "rows", name(), options_, input_shape);
-    g.pad_w = same_padding(in.width, g.kernel_w, g.stride_w, "columns", name(), options_,
-                           input_shape);
+    g.pad_h =
+        same_padding(in.height, g.kernel_h, g.stride_h, "rows", name(), options_, input_shape);
+    g.pad_w =
+        same_padding(in.width, g.kernel_w, g.stride_w, "columns", name(), options_, input_shape);
   }
   INSTNN_CHECK(g.height + 2 * g.pad_h >= g.kernel_h && g.width + 2 * g.pad_w >= g.kernel_w,
                ShapeError, "Conv2D '", name(), "': kernel ", g.kernel_h, "x", g.kernel_w,
@@ -130,8 +131,8 @@ void Conv2D::build(const Shape& input_shape, Rng& rng) {
   geometry_ = g;
 
   const auto field = static_cast<std::size_t>(g.kernel_h) * g.kernel_w;
-  kernel_ = Parameter(name() + ".kernel", Shape{g.out_channels, g.in_channels, g.kernel_h,
-                                                g.kernel_w});
+  kernel_ =
+      Parameter(name() + ".kernel", Shape{g.out_channels, g.in_channels, g.kernel_h, g.kernel_w});
   // Keras conv fans: receptive field times input / output channels.
   const std::size_t fan_in = field * g.in_channels, fan_out = field * g.out_channels;
   initialize(kernel_.value, options_.kernel_init_, fan_in, fan_out, rng);
@@ -173,8 +174,8 @@ const Tensor& Conv2D::backward(const Tensor& dy, bool need_dx) {
   const float* dz = dy.data();
   if (options_.activation_.kind != ActivationKind::Linear) {
     dz_.resize(dy.shape());
-    backend().activation_backward(options_.activation_, dy.size(), z_.data(), y_.data(),
-                                  dy.data(), dz_.data());
+    backend().activation_backward(options_.activation_, dy.size(), z_.data(), y_.data(), dy.data(),
+                                  dz_.data());
     dz = dz_.data();
   }
   float* db = options_.use_bias_ ? bias_.grad.data() : nullptr;
@@ -206,7 +207,8 @@ nlohmann::json Conv2D::config() const {
                       {"use_bias", options_.use_bias_},
                       {"kernel_initializer", initializer_name(options_.kernel_init_)},
                       {"bias_initializer", initializer_name(options_.bias_init_)}};
-  if (options_.activation_.kind == ActivationKind::LeakyReLU) c["alpha"] = options_.activation_.alpha;
+  if (options_.activation_.kind == ActivationKind::LeakyReLU)
+    c["alpha"] = options_.activation_.alpha;
   return c;
 }
 

@@ -76,13 +76,41 @@ const std::vector<ConvCase>& conv_cases() {
   static const std::vector<ConvCase> cases = {
       {"valid_3x3", {3, 1, 5, 5}, 2, 3, 3, 1, 1, "valid", true, "linear", {2, 3, 3}},
       {"same_3x3_odd_sizes", {2, 2, 7, 5}, 3, 3, 3, 1, 1, "same", true, "linear", {3, 7, 5}},
-      {"valid_nonsquare_stride_2x1_no_bias", {2, 2, 7, 5}, 2, 3, 2, 2, 1, "valid", false, "linear",
+      {"valid_nonsquare_stride_2x1_no_bias",
+       {2, 2, 7, 5},
+       2,
+       3,
+       2,
+       2,
+       1,
+       "valid",
+       false,
+       "linear",
        {2, 3, 4}},
       {"same_5x5_stride2_tanh", {2, 3, 9, 9}, 4, 5, 5, 2, 2, "same", true, "tanh", {4, 5, 5}},
       {"same_stride_3x2_sigmoid", {2, 2, 7, 7}, 2, 3, 3, 3, 2, "same", true, "sigmoid", {2, 3, 4}},
       {"valid_1x1_stride2", {3, 2, 8, 7}, 3, 1, 1, 2, 2, "valid", true, "linear", {3, 4, 4}},
-      {"valid_kernel_equals_input", {2, 2, 4, 3}, 2, 4, 3, 1, 1, "valid", true, "linear", {2, 1, 1}},
-      {"same_4x4_stride2_even_total", {2, 1, 6, 6}, 2, 4, 4, 2, 2, "same", false, "linear",
+      {"valid_kernel_equals_input",
+       {2, 2, 4, 3},
+       2,
+       4,
+       3,
+       1,
+       1,
+       "valid",
+       true,
+       "linear",
+       {2, 1, 1}},
+      {"same_4x4_stride2_even_total",
+       {2, 1, 6, 6},
+       2,
+       4,
+       4,
+       2,
+       2,
+       "same",
+       false,
+       "linear",
        {2, 3, 3}},
   };
   return cases;
@@ -464,18 +492,41 @@ INSTANTIATE_TEST_SUITE_P(Backends, ConvLayersTest, ::testing::Values("reference"
 
 TEST(ConvLayerConfig, EveryLayerRoundTripsExactly) {
   const std::vector<nlohmann::json> configs = {
-      {{"type", "Conv2D"}, {"name", "c1"}, {"filters", 32}, {"kernel_size", {3, 3}},
-       {"strides", {1, 1}}, {"padding", "valid"}, {"activation", "relu"}, {"use_bias", true},
-       {"kernel_initializer", "he_normal"}, {"bias_initializer", "zeros"}},
-      {{"type", "Conv2D"}, {"name", "c2"}, {"filters", 8}, {"kernel_size", {5, 3}},
-       {"strides", {2, 1}}, {"padding", "same"}, {"activation", "leaky_relu"}, {"alpha", 0.1f},
-       {"use_bias", false}, {"kernel_initializer", "glorot_uniform"},
+      {{"type", "Conv2D"},
+       {"name", "c1"},
+       {"filters", 32},
+       {"kernel_size", {3, 3}},
+       {"strides", {1, 1}},
+       {"padding", "valid"},
+       {"activation", "relu"},
+       {"use_bias", true},
+       {"kernel_initializer", "he_normal"},
        {"bias_initializer", "zeros"}},
-      {{"type", "MaxPool2D"}, {"name", "p1"}, {"pool_size", {2, 2}}, {"strides", {2, 2}},
+      {{"type", "Conv2D"},
+       {"name", "c2"},
+       {"filters", 8},
+       {"kernel_size", {5, 3}},
+       {"strides", {2, 1}},
+       {"padding", "same"},
+       {"activation", "leaky_relu"},
+       {"alpha", 0.1f},
+       {"use_bias", false},
+       {"kernel_initializer", "glorot_uniform"},
+       {"bias_initializer", "zeros"}},
+      {{"type", "MaxPool2D"},
+       {"name", "p1"},
+       {"pool_size", {2, 2}},
+       {"strides", {2, 2}},
        {"padding", "valid"}},
-      {{"type", "MaxPool2D"}, {"name", "p2"}, {"pool_size", {3, 2}}, {"strides", {1, 2}},
+      {{"type", "MaxPool2D"},
+       {"name", "p2"},
+       {"pool_size", {3, 2}},
+       {"strides", {1, 2}},
        {"padding", "valid"}},
-      {{"type", "AveragePooling2D"}, {"name", "a1"}, {"pool_size", {2, 3}}, {"strides", {2, 3}},
+      {{"type", "AveragePooling2D"},
+       {"name", "a1"},
+       {"pool_size", {2, 3}},
+       {"strides", {2, 3}},
        {"padding", "valid"}},
       {{"type", "GlobalAveragePooling2D"}, {"name", "g1"}},
       {{"type", "Flatten"}, {"name", "f1"}},
@@ -500,8 +551,8 @@ TEST(ConvLayerConfig, ShortFormsAliasesAndKerasDefaults) {
   EXPECT_EQ(conv->config()["kernel_initializer"], "glorot_uniform");
 
   // Keras writes strides: null for "same as pool_size".
-  auto pool = f.at("MaxPooling2D")(
-      {{"type", "MaxPooling2D"}, {"pool_size", 3}, {"strides", nullptr}});
+  auto pool =
+      f.at("MaxPooling2D")({{"type", "MaxPooling2D"}, {"pool_size", 3}, {"strides", nullptr}});
   EXPECT_EQ(pool->type(), "MaxPool2D");
   EXPECT_EQ(pool->config()["strides"], nlohmann::json({3, 3}));
   auto default_pool = f.at("MaxPool2D")({{"type", "MaxPool2D"}});
@@ -546,12 +597,19 @@ TEST(ConvLayerErrors, BadOptionsAreConfigErrors) {
   const auto& f = builtin_layers();
   expect_error<ConfigError>([&] { Conv2DOptions(-4, 3); }, {"filters", "-4"});
   expect_error<ConfigError>(
-      [&] { f.at("Conv2D")({{"type", "Conv2D"}, {"filters", -1}, {"kernel_size", 3}}); },
+      [&] {
+        f.at("Conv2D")({{"type", "Conv2D"}, {"filters", -1}, {"kernel_size", 3}});
+      },
       {"filters", "-1"});
-  expect_error<ConfigError>([&] { f.at("Conv2D")({{"type", "Conv2D"}, {"filters", 2}}); },
-                            {"kernel_size"});
   expect_error<ConfigError>(
-      [&] { f.at("Conv2D")({{"type", "Conv2D"}, {"filters", 2}, {"kernel_size", {0, 3}}}); },
+      [&] {
+        f.at("Conv2D")({{"type", "Conv2D"}, {"filters", 2}});
+      },
+      {"kernel_size"});
+  expect_error<ConfigError>(
+      [&] {
+        f.at("Conv2D")({{"type", "Conv2D"}, {"filters", 2}, {"kernel_size", {0, 3}}});
+      },
       {"kernel_size"});
   expect_error<ConfigError>(
       [&] {
@@ -560,12 +618,17 @@ TEST(ConvLayerErrors, BadOptionsAreConfigErrors) {
       },
       {"padding", "full"});
   expect_error<ConfigError>(
-      [&] { f.at("Conv2D")({{"type", "Conv2D"}, {"filters", 2}, {"kernel_size", 3}, {"kernal", 1}}); },
+      [&] {
+        f.at("Conv2D")({{"type", "Conv2D"}, {"filters", 2}, {"kernel_size", 3}, {"kernal", 1}});
+      },
       {"kernal"});
   expect_error<ConfigError>([&] { Conv2DOptions(2, 3).strides(0, 1); }, {"strides"});
   expect_error<ConfigError>([&] { Pool2DOptions(0); }, {"pool_size"});
   expect_error<ConfigError>(
-      [&] { f.at("MaxPool2D")({{"type", "MaxPool2D"}, {"padding", "same"}}); }, {"same"});
+      [&] {
+        f.at("MaxPool2D")({{"type", "MaxPool2D"}, {"padding", "same"}});
+      },
+      {"same"});
   expect_error<ConfigError>([&] { Dropout(1.0f, "drop"); }, {"drop", "[0, 1)"});
   expect_error<ConfigError>([&] { Dropout(-0.1f); }, {"rate"});
   expect_error<ConfigError>([&] { f.at("Dropout")({{"type", "Dropout"}}); }, {"rate"});
@@ -576,8 +639,11 @@ TEST(ConvLayerErrors, BadOptionsAreConfigErrors) {
 TEST(ConvLayerErrors, ShapeProblemsNameTheLayer) {
   Rng rng(1);
   Conv2D big(Conv2DOptions(2, 5), "big_kernel");
-  expect_error<ShapeError>([&] { big.build(Shape{1, 4, 4}, rng); },
-                           {"big_kernel", "5x5", "(1, 4, 4)"});
+  expect_error<ShapeError>(
+      [&] {
+        big.build(Shape{1, 4, 4}, rng);
+      },
+      {"big_kernel", "5x5", "(1, 4, 4)"});
   Conv2D flat(Conv2DOptions(2, 3), "conv_on_flat");
   expect_error<ShapeError>([&] { flat.build(Shape{784}, rng); },
                            {"conv_on_flat", "(channels, height, width)", "(784,)"});
@@ -594,8 +660,11 @@ TEST(ConvLayerErrors, SamePaddingNeedingAsymmetricPaddingIsExplained) {
   Rng rng(1);
   // Kernel 2, stride 2 on 5 rows: out 3 needs 1 row of padding in total.
   Conv2D odd_total(Conv2DOptions(2, 2).strides(2, 2).padding("same"), "strided");
-  expect_error<ConfigError>([&] { odd_total.build(Shape{1, 5, 5}, rng); },
-                            {"strided", "same", "2x2", "strides 2x2", "(1, 5, 5)", "symmetric"});
+  expect_error<ConfigError>(
+      [&] {
+        odd_total.build(Shape{1, 5, 5}, rng);
+      },
+      {"strided", "same", "2x2", "strides 2x2", "(1, 5, 5)", "symmetric"});
   // An even kernel at stride 1 always needs an odd total.
   Conv2D even(Conv2DOptions(2, 4).padding("same"), "even_kernel");
   expect_error<ConfigError>([&] { even.build(Shape{3, 8, 8}, rng); }, {"even_kernel", "4x4"});
