@@ -107,7 +107,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(GemmShape{1, 1, 1}, GemmShape{1, 7, 3},
                                          GemmShape{3, 1, 13}, GemmShape{7, 13, 31},
                                          GemmShape{13, 31, 7}, GemmShape{31, 97, 13},
-                                         GemmShape{97, 3, 31}, GemmShape{64, 33, 97}),
+                                         GemmShape{97, 3, 31}, GemmShape{64, 33, 97},
+                                         // big enough to be split over threads,
+                                         // along columns and along rows of C
+                                         GemmShape{33, 200, 301}, GemmShape{300, 41, 199}),
                        ::testing::Values(Transpose::No, Transpose::Yes),
                        ::testing::Values(Transpose::No, Transpose::Yes),
                        ::testing::Values(GemmScalars{1.0f, 0.0f}, GemmScalars{0.5f, -1.5f}),

@@ -12,6 +12,16 @@ namespace instnn {
 
 BlasBackend::BlasBackend() { set_threads(0); }
 
+namespace {
+
+// Below this many flops a GEMM stays on one thread: waking a worker costs
+// some microseconds (measured with bench_gemm, bench/RESULTS.md).
+constexpr double kParallelGemmFlops = 4e6;
+// Blocks of C handed to threads are multiples of this (one AVX-512 vector).
+constexpr int kSplitGranule = 16;
+
+}  // namespace
+
 void BlasBackend::set_threads(int threads) {
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = threads;
@@ -20,11 +30,9 @@ void BlasBackend::set_threads(int threads) {
 
 void BlasBackend::apply_threads() {
   openblas_set_num_threads(threads_);
-  Eigen::setNbThreads(threads_);
+  pool_.set_threads(threads_);
 }
 
-// Always OpenBLAS: measured on this machine (bench/RESULTS.md), its AVX-512
-// sgemm is at least as fast as Eigen's GEMM at every benchmarked shape.
 void BlasBackend::gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
                        const float* a, int lda, const float* b, int ldb, float beta, float* c,
                        int ldc) {
@@ -39,10 +47,47 @@ void BlasBackend::gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k
     }
     return;
   }
+  if (engine_ == GemmEngine::Eigen) {
+    eigen_gemm_parallel(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   if (openblas_get_num_threads() != threads_) apply_threads();
   cblas_sgemm(CblasRowMajor, trans_a == Transpose::Yes ? CblasTrans : CblasNoTrans,
               trans_b == Transpose::Yes ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
               beta, c, ldc);
+}
+
+// Splits C into one block per thread along its larger dimension; each block
+// is an independent single-threaded Eigen GEMM.
+void BlasBackend::eigen_gemm_parallel(Transpose trans_a, Transpose trans_b, int m, int n, int k,
+                                      float alpha, const float* a, int lda, const float* b,
+                                      int ldb, float beta, float* c, int ldc) {
+  const bool split_rows = m >= n;
+  const int extent = split_rows ? m : n;
+  int parts = 2.0 * m * n * k >= kParallelGemmFlops ? threads_ : 1;
+  parts = std::max(1, std::min(parts, extent / kSplitGranule));
+  if (parts == 1) {
+    eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const int granules = (extent + kSplitGranule - 1) / kSplitGranule;
+  pool_.run(parts, [&](int part) {
+    const int begin = std::min(extent, granules * part / parts * kSplitGranule);
+    const int end = std::min(extent, granules * (part + 1) / parts * kSplitGranule);
+    if (begin >= end) return;
+    const std::size_t offset = std::size_t(begin);
+    if (split_rows) {
+      // Rows of C and of op(A).
+      const float* a_block = trans_a == Transpose::No ? a + offset * lda : a + offset;
+      eigen_gemm(trans_a, trans_b, end - begin, n, k, alpha, a_block, lda, b, ldb, beta,
+                 c + offset * ldc, ldc);
+    } else {
+      // Columns of C and of op(B).
+      const float* b_block = trans_b == Transpose::No ? b + offset : b + offset * ldb;
+      eigen_gemm(trans_a, trans_b, m, end - begin, k, alpha, a, lda, b_block, ldb, beta,
+                 c + offset, ldc);
+    }
+  });
 }
 
 void BlasBackend::bias_add(int rows, int cols, const float* bias, float* y) {

@@ -6,7 +6,11 @@
 // blas_optimizers.cpp.
 #pragma once
 
+#include "backends/blas/gemm_engine.hpp"
 #include "backends/blas/scratch_buffer.hpp"
+#include "backends/blas/worker_pool.hpp"
+
+#include <vector>
 #include "core/backend.hpp"
 
 namespace instnn {
@@ -15,10 +19,14 @@ class BlasBackend final : public Backend {
  public:
   BlasBackend();
   std::string_view name() const override { return "blas"; }
-  // Sets OpenBLAS's and Eigen's thread counts (0 = all cores). Both are
-  // process-wide settings, so gemm re-applies ours if another backend
-  // changed them in between.
+  // Threads for every kernel (0 = all cores): OpenBLAS's own threads when
+  // OpenBLAS does the GEMM, else this backend's worker pool, which also
+  // splits the convolution work. OpenBLAS's count is process-wide, so gemm
+  // re-applies ours if another backend changed it in between. (Eigen is
+  // built without OpenMP here, so Eigen::setNbThreads would be a no-op:
+  // OpenMP workers spin after each region and would steal the cores.)
   void set_threads(int threads) override;
+  GemmEngine gemm_engine() const { return engine_; }
   int threads() const override { return threads_; }
 
   void gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha, const float* a,
@@ -82,16 +90,33 @@ class BlasBackend final : public Backend {
 
  private:
   void apply_threads();
-  void conv2d_forward_im2col(const Conv2DGeometry& g, int batch, const float* x, const float* w,
-                             const float* b, float* y);
-  void conv2d_backward_im2col(const Conv2DGeometry& g, int batch, const float* x, const float* w,
-                              const float* dy, float* dx, float* dw, float* db);
+  void eigen_gemm_parallel(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
+                           const float* a, int lda, const float* b, int ldb, float beta, float* c,
+                           int ldc);
+  struct ConvWorkspace;
+  // GEMM for work already split over threads: one thread if nested.
+  void gemm_in_part(bool nested, Transpose trans_a, Transpose trans_b, int m, int n, int k,
+                    float alpha, const float* a, int lda, const float* b, int ldb, float beta,
+                    float* c, int ldc);
+  void conv2d_forward_im2col(const Conv2DGeometry& g, int samples, const float* x, const float* w,
+                             const float* b, float* y, ConvWorkspace& ws, bool nested);
+  void conv2d_backward_im2col(const Conv2DGeometry& g, int samples, const float* x,
+                              const float* w, const float* dy, float* dx, float* dw, float* db,
+                              ConvWorkspace& ws, bool nested);
+  // Threads that convolve separate ranges of samples, and their workspaces.
+  int conv_parts(int batch);
 
   int threads_ = 1;
-  // Convolution workspaces, kept between calls (see scratch_buffer.hpp).
-  ScratchBuffer columns_;     // im2col matrix [C*kh*kw] x [samples*Ho*Wo]
-  ScratchBuffer channel_major_;  // outputs or dy reordered to [Cout] x [samples*Ho*Wo]
-  ScratchBuffer planes_;      // padded / widened planes for the direct kernel
+  GemmEngine engine_ = preferred_gemm_engine();
+  WorkerPool pool_;
+  // Workspaces, kept between calls (see scratch_buffer.hpp).
+  struct ConvWorkspace {
+    ScratchBuffer columns;        // im2col matrix [C*kh*kw] x [run*Ho*Wo]
+    ScratchBuffer channel_major;  // outputs or dy as [Cout] x [run*Ho*Wo]
+    ScratchBuffer planes;         // padded / wide planes of the direct kernel
+    ScratchBuffer gradients;      // this part's dw and db before the sum
+  };
+  std::vector<ConvWorkspace> conv_workspaces_;
   ScratchBuffer channel_stats_;  // per-channel batch-norm sums
 };
 

@@ -1,0 +1,28 @@
+// Which library does the backend's GEMM, and the Eigen GEMM itself.
+//
+// OpenBLAS picks its kernels at load time from the CPU model. A CPU newer
+// than the library (e.g. OpenBLAS 0.3.21 on Intel family 6 model 207, this
+// project's build machine) falls back to its generic "Prescott" SSE3
+// kernels, about 5x slower than Eigen's AVX-512 GEMM built with
+// -march=native. So the engine is chosen once per process from the kernel
+// set OpenBLAS reports: OpenBLAS when its kernels use the widest vectors this
+// build was compiled for, Eigen otherwise (measurements in bench/RESULTS.md).
+// INSTNN_GEMM=openblas|eigen overrides the choice (for benchmarks).
+#pragma once
+
+#include <string_view>
+
+#include "core/backend.hpp"
+
+namespace instnn {
+
+enum class GemmEngine { OpenBlas, Eigen };
+
+GemmEngine preferred_gemm_engine();
+std::string_view gemm_engine_name(GemmEngine engine);
+
+// Same contract as Backend::gemm, single-threaded Eigen (callers split C).
+void eigen_gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
+                const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);
+
+}  // namespace instnn
