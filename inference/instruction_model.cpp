@@ -30,12 +30,20 @@ float* thread_buffer(std::size_t floats) {
   return buffer.data();
 }
 
-std::string format_values(const std::vector<float>& values, std::size_t count) {
+// NaN prints as "NaN" whatever its sign bit (iostreams would say "-nan").
+std::string format_value(float value) {
+  if (std::isnan(value)) return "NaN";
   std::ostringstream out;
   out.precision(9);
+  out << value;
+  return out.str();
+}
+
+std::string format_values(const std::vector<float>& values, std::size_t count) {
+  std::ostringstream out;
   out << "[";
   const std::size_t shown = std::min<std::size_t>(count, 16);
-  for (std::size_t i = 0; i < shown; ++i) out << (i ? ", " : "") << values[i];
+  for (std::size_t i = 0; i < shown; ++i) out << (i ? ", " : "") << format_value(values[i]);
   if (count > shown) out << ", ... (" << count << " values)";
   out << "]";
   return out.str();
@@ -66,7 +74,7 @@ void verify_validation_data(const InstructionModel& model, const ValidationData&
       std::ostringstream message;
       message.precision(9);
       message << path << ".expected_outputs[" << i << "][" << j << "]: validation case " << i << ", output " << j
-              << ": expected " << expected[j] << " but got " << got[j] << " (tolerance " << tolerance
+              << ": expected " << format_value(expected[j]) << " but got " << format_value(got[j]) << " (tolerance " << tolerance
               << "); inputs " << format_values(input, input.size()) << ", expected "
               << format_values(expected, j + 1) << ", computed " << format_values(got, j + 1);
       throw NumericError(message.str());
