@@ -105,6 +105,7 @@ class BlasBackend final : public Backend {
                               ConvWorkspace& ws, bool nested);
   // Threads that convolve separate ranges of samples, and their workspaces.
   int conv_parts(int batch);
+  int pool_parts(const Pool2DGeometry& g, int batch) const;
 
   int threads_ = 1;
   GemmEngine engine_ = preferred_gemm_engine();

@@ -50,35 +50,52 @@ void maxpool_plane(const Pool2DGeometry& g, int ho, int wo, const float* x, floa
 
 }  // namespace
 
+// Sample ranges for the worker pool; small inputs stay on the caller, where
+// waking a worker would cost more than it saves.
+int BlasBackend::pool_parts(const Pool2DGeometry& g, int batch) const {
+  constexpr std::size_t kMinParallelElements = std::size_t(1) << 16;
+  if (batch * g.input_size() < kMinParallelElements) return 1;
+  return std::max(1, std::min(threads_, batch));
+}
+
 void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
                                     std::int32_t* argmax) {
   const int ho = g.out_height(), wo = g.out_width();
   const std::size_t in_plane = std::size_t(g.height) * g.width;
   const std::size_t out_plane = std::size_t(ho) * wo;
   const bool two_by_two = g.pool_h == 2 && g.pool_w == 2 && g.stride_h == 2 && g.stride_w == 2;
-  for (int s = 0; s < batch; ++s)
-    for (int c = 0; c < g.channels; ++c) {
-      const std::size_t plane = std::size_t(s) * g.channels + c;
-      const auto offset = std::int32_t(c * in_plane);
-      if (two_by_two)
-        maxpool_plane_2x2(g.width, ho, wo, x + plane * in_plane, y + plane * out_plane,
-                          argmax + plane * out_plane, offset);
-      else
-        maxpool_plane(g, ho, wo, x + plane * in_plane, y + plane * out_plane,
-                      argmax + plane * out_plane, offset);
-    }
+  const int parts = pool_parts(g, batch);
+  pool_.run(parts, [&](int part) {
+    const int s_end = int(std::int64_t(batch) * (part + 1) / parts);
+    for (int s = int(std::int64_t(batch) * part / parts); s < s_end; ++s)
+      for (int c = 0; c < g.channels; ++c) {
+        const std::size_t plane = std::size_t(s) * g.channels + c;
+        const auto offset = std::int32_t(c * in_plane);
+        if (two_by_two)
+          maxpool_plane_2x2(g.width, ho, wo, x + plane * in_plane, y + plane * out_plane,
+                            argmax + plane * out_plane, offset);
+        else
+          maxpool_plane(g, ho, wo, x + plane * in_plane, y + plane * out_plane,
+                        argmax + plane * out_plane, offset);
+      }
+  });
 }
 
 void BlasBackend::maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
                                      const std::int32_t* argmax, float* dx) {
-  std::memset(dx, 0, sizeof(float) * batch * g.input_size());
   const std::size_t out = g.output_size();
-  for (int s = 0; s < batch; ++s) {
-    float* dxs = dx + s * g.input_size();
-    const float* dys = dy + s * out;
-    const std::int32_t* as = argmax + s * out;
-    for (std::size_t i = 0; i < out; ++i) dxs[as[i]] += dys[i];  // overlapping windows add up
-  }
+  const int parts = pool_parts(g, batch);
+  pool_.run(parts, [&](int part) {
+    const int s_begin = int(std::int64_t(batch) * part / parts);
+    const int s_end = int(std::int64_t(batch) * (part + 1) / parts);
+    std::memset(dx + s_begin * g.input_size(), 0, sizeof(float) * (s_end - s_begin) * g.input_size());
+    for (int s = s_begin; s < s_end; ++s) {
+      float* dxs = dx + s * g.input_size();
+      const float* dys = dy + s * out;
+      const std::int32_t* as = argmax + s * out;
+      for (std::size_t i = 0; i < out; ++i) dxs[as[i]] += dys[i];  // overlapping windows add up
+    }
+  });
 }
 
 void BlasBackend::avgpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y) {
