@@ -162,6 +162,14 @@ TEST(IdxReader, RejectsCutGzipStream) {
   EXPECT_THAT(read_error<FormatError>(dir / "cut.gz"), HasSubstr("cut.gz"));
 }
 
+TEST(IdxReader, RejectsBareGzipMagic) {
+  TempDir dir;
+  write_bytes(dir / "magic-only", {0x1f, 0x8b});
+  write_bytes(dir / "header-only", {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
+  EXPECT_THROW(read_idx(dir / "magic-only"), FormatError);
+  EXPECT_THROW(read_idx(dir / "header-only"), FormatError);
+}
+
 TEST(IdxReader, RejectsCorruptGzipData) {
   TempDir dir;
   write_gzip(dir / "whole.gz", idx_bytes({50, 1000}, ramp(50000)));

@@ -163,5 +163,17 @@ TEST(Mnist, LoadsDebianFashionMnistWhenInstalled) {
   EXPECT_EQ(data.train.width, 28);
 }
 
+// MNIST as scripts/fetch-mnist.sh leaves it, when it has been fetched.
+TEST(Mnist, LoadsFetchedMnistWhenPresent) {
+  const std::filesystem::path dir = std::filesystem::path(INSTNN_SOURCE_DIR) / "datasets" / "mnist";
+  if (!std::filesystem::exists(dir / "train-images-idx3-ubyte")) GTEST_SKIP() << "not fetched";
+  MnistData data = load_mnist(dir);
+  EXPECT_EQ(data.train.count, 60000);
+  EXPECT_EQ(data.test.count, 10000);
+  EXPECT_EQ(data.train.labels[0], 5);  // MNIST's first training digit is a 5
+  const Dataset test = to_dataset(std::move(data.test), Shape{784});
+  EXPECT_EQ(test.class_id(0), 7);      // and its first test digit a 7
+}
+
 }  // namespace
 }  // namespace instnn
