@@ -209,7 +209,7 @@ class CheckpointIo {
     c.optimizer_iterations = m.optimizer_->iterations();
     c.epochs_done = m.epochs_done_;
     c.target_epochs = m.target_epochs_;
-    c.rng = m.rng_.state();
+    c.rng = m.rng_->state();
     c.history = m.history_.to_json().dump();
     return c;
   }
@@ -238,7 +238,7 @@ class CheckpointIo {
     m.optimizer_->set_iterations(c.optimizer_iterations);
     m.epochs_done_ = c.epochs_done;
     m.target_epochs_ = c.target_epochs;
-    m.rng_.set_state(c.rng);
+    m.rng_->set_state(c.rng);
     m.history_ = History::from_json(parse_json(c.history, "history", path));
     return m;
   }

@@ -36,20 +36,18 @@ void SubsetSource::gather(std::span<const std::size_t> indices, Batch& batch) co
 }
 
 TensorDataSource::TensorDataSource(const Tensor& x, const Tensor& targets)
-    : x_(x), targets_(&targets) {
+    : x_(x), sample_shape_(drop_first(x.shape())), targets_(&targets) {
   INSTNN_CHECK(x.rank() >= 2 && targets.rank() >= 1 && x.dim(0) == targets.dim(0), ShapeError,
                "inputs ", x.shape().to_string(), " and targets ", targets.shape().to_string(),
                " must both be [samples, ...] with the same number of samples");
 }
 
 TensorDataSource::TensorDataSource(const Tensor& x, std::span<const std::int32_t> labels)
-    : x_(x), labels_(labels) {
+    : x_(x), sample_shape_(drop_first(x.shape())), labels_(labels) {
   INSTNN_CHECK(x.rank() >= 2 && static_cast<std::size_t>(x.dim(0)) == labels.size(), ShapeError,
                "inputs ", x.shape().to_string(), " have ", x.rank() ? x.dim(0) : 0,
                " samples but ", labels.size(), " labels were given");
 }
-
-Shape TensorDataSource::sample_shape() const { return drop_first(x_.shape()); }
 
 Shape TensorDataSource::target_shape() const {
   if (!targets_) return Shape{1};
@@ -61,13 +59,17 @@ void TensorDataSource::gather(std::span<const std::size_t> indices, Batch& batch
   for (std::size_t i : indices)
     INSTNN_CHECK(i < size(), ShapeError, "sample index ", i, " is outside ", size(), " samples");
   gather_rows(x_, indices, batch.x);
-  batch.sparse = targets_ == nullptr;
-  if (batch.sparse) {
-    batch.labels.resize(indices.size());
-    for (std::size_t i = 0; i < indices.size(); ++i) batch.labels[i] = labels_[indices[i]];
+  if (targets_ == nullptr) {
+    batch.class_ids.resize(indices.size());
+    batch.y.resize(Shape{static_cast<std::int64_t>(indices.size())});
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+      batch.class_ids[i] = labels_[indices[i]];
+      batch.y[i] = static_cast<float>(batch.class_ids[i]);
+    }
   } else {
-    gather_rows(*targets_, indices, batch.values);
-    if (batch.values.rank() == 1) batch.values.reshape(Shape{batch.values.dim(0), 1});
+    batch.class_ids.clear();
+    gather_rows(*targets_, indices, batch.y);
+    if (batch.y.rank() == 1) batch.y.reshape(Shape{batch.y.dim(0), 1});
   }
 }
 

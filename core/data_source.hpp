@@ -14,17 +14,16 @@
 
 namespace instnn {
 
-// Reusable storage for one batch; gather() resizes it, which reuses the
-// allocation once warmed up.
+// One gathered batch. Reused from batch to batch: gather() resizes x, y and
+// class_ids, which keeps their storage, so once warmed up no batch allocates.
 struct Batch {
-  Tensor x;
-  std::vector<std::int32_t> labels;  // sparse targets
-  Tensor values;                     // dense targets
-  bool sparse = true;
-
+  Tensor x;                             // (B, sample_shape...)
+  Tensor y;                             // class ids as floats (B), or targets (B, target_shape...)
+  std::vector<std::int32_t> class_ids;  // (B) for class-id data, empty otherwise
+  std::size_t size() const { return x.rank() ? static_cast<std::size_t>(x.dim(0)) : 0; }
+  // Sparse class ids when there are any, else the dense targets in y.
   Targets targets() const {
-    return sparse ? Targets{std::span<const std::int32_t>(labels), nullptr}
-                  : Targets{{}, &values};
+    return class_ids.empty() ? Targets{{}, &y} : Targets{std::span<const std::int32_t>(class_ids), nullptr};
   }
 };
 
@@ -33,7 +32,7 @@ class DataSource {
   virtual ~DataSource() = default;
   virtual std::size_t size() const = 0;
   // Shape of one input sample, e.g. (784,) or (1, 28, 28).
-  virtual Shape sample_shape() const = 0;
+  virtual const Shape& sample_shape() const = 0;
   // True when targets are integer class ids.
   virtual bool sparse_labels() const = 0;
   // Shape of one dense target (ignored for sparse labels).
@@ -47,7 +46,7 @@ class SubsetSource : public DataSource {
  public:
   SubsetSource(const DataSource& base, std::vector<std::size_t> indices);
   std::size_t size() const override { return indices_.size(); }
-  Shape sample_shape() const override { return base_.sample_shape(); }
+  const Shape& sample_shape() const override { return base_.sample_shape(); }
   bool sparse_labels() const override { return base_.sparse_labels(); }
   Shape target_shape() const override { return base_.target_shape(); }
   void gather(std::span<const std::size_t> indices, Batch& batch) const override;
@@ -65,13 +64,14 @@ class TensorDataSource : public DataSource {
   TensorDataSource(const Tensor& x, const Tensor& targets);
   TensorDataSource(const Tensor& x, std::span<const std::int32_t> labels);
   std::size_t size() const override { return static_cast<std::size_t>(x_.dim(0)); }
-  Shape sample_shape() const override;
+  const Shape& sample_shape() const override { return sample_shape_; }
   bool sparse_labels() const override { return targets_ == nullptr; }
   Shape target_shape() const override;
   void gather(std::span<const std::size_t> indices, Batch& batch) const override;
 
  private:
   const Tensor& x_;
+  Shape sample_shape_;
   const Tensor* targets_ = nullptr;
   std::span<const std::int32_t> labels_;
 };

@@ -116,7 +116,7 @@ void Sequential::build(const Shape& input_shape) {
   Shape shape = input_shape;
   for (auto& l : layers_) {
     l->set_backend(backend_.get());
-    l->set_rng(&rng_);
+    l->set_rng(rng_.get());
     l->build(shape, init_rng);
     shape = l->output_shape();
   }
@@ -148,10 +148,10 @@ void Sequential::compile(const CompileOptions& options) {
   loss_ = make_loss(options.loss);
   metrics_.clear();
   for (const auto& m : options.metrics) metrics_.push_back(make_metric(m, *loss_));
-  rng_ = Rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
+  *rng_ = Rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
   for (auto& l : layers_) {
     l->set_backend(backend_.get());
-    l->set_rng(&rng_);
+    l->set_rng(rng_.get());
   }
   if (!built_ && input_shape_) build(*input_shape_);
 }
@@ -218,7 +218,7 @@ double Sequential::train_epoch(const DataSource& data, const FitOptions& options
   order_.resize(n);
   std::iota(order_.begin(), order_.end(), std::size_t{0});
   if (options.shuffle)
-    for (std::size_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
+    for (std::size_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[rng_->below(i)]);
   for (auto& m : metrics_) m->reset();
   state.batches = static_cast<int>((n + bs - 1) / bs);
   auto params = this->params();

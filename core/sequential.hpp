@@ -119,7 +119,7 @@ class Sequential {
   Backend& backend();
   Optimizer& optimizer();
   const Loss& loss() const;
-  Rng& rng() { return rng_; }
+  Rng& rng() { return *rng_; }
   const History& history() const { return history_; }
   int epochs_done() const { return epochs_done_; }
   // The epoch count fit() was last asked to reach (stored in checkpoints so
@@ -155,7 +155,8 @@ class Sequential {
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<Loss> loss_;
   std::vector<std::unique_ptr<Metric>> metrics_;
-  Rng rng_;
+  // Held by pointer: layers keep an Rng* and a Sequential may be moved.
+  std::unique_ptr<Rng> rng_ = std::make_unique<Rng>();
 
   History history_;
   int epochs_done_ = 0;

@@ -27,7 +27,7 @@ Tensor Tensor::from(const Shape& shape, std::initializer_list<float> values) {
 
 Tensor::Tensor(Tensor&& other) noexcept
     : shape_(other.shape_), data_(std::move(other.data_)), capacity_(other.capacity_) {
-  other.shape_ = Shape();
+  other.shape_ = Shape{0};
   other.capacity_ = 0;
 }
 
@@ -36,7 +36,7 @@ Tensor& Tensor::operator=(Tensor&& other) noexcept {
     shape_ = other.shape_;
     data_ = std::move(other.data_);
     capacity_ = other.capacity_;
-    other.shape_ = Shape();
+    other.shape_ = Shape{0};
     other.capacity_ = 0;
   }
   return *this;

@@ -19,7 +19,8 @@ class Tensor {
  public:
   static constexpr std::size_t kAlignment = 64;
 
-  Tensor() = default;
+  // An empty tensor: shape (0,), no storage.
+  Tensor() : shape_{0} {}
   explicit Tensor(const Shape& shape);            // zero-filled
   Tensor(const Shape& shape, float fill);
   // Copies `values`; throws ShapeError if their count differs from the shape.

@@ -12,20 +12,13 @@
 
 #include "core/random.hpp"
 #include "core/shape.hpp"
+#include "core/data_source.hpp"
 #include "core/tensor.hpp"
 
 namespace instnn {
 
 class Normalizer;
 
-// One gathered batch. Reused from batch to batch: `x`, `y` and `class_ids`
-// keep their storage, so once warmed up no batch allocates.
-struct Batch {
-  Tensor x;                             // (B, sample_shape...)
-  Tensor y;                             // class ids as floats (B), or targets (B, target_shape...)
-  std::vector<std::int32_t> class_ids;  // (B) for a class-id dataset, empty otherwise
-  std::size_t size() const { return x.rank() ? static_cast<std::size_t>(x.dim(0)) : 0; }
-};
 
 // Labels of a dataset: integer class ids (sparse categorical) or float
 // targets of a per-sample shape (regression, one-hot, binary), or none.
@@ -53,7 +46,9 @@ class Labels {
   Shape target_shape_;
 };
 
-class Dataset {
+// A Dataset is a DataSource, so Sequential::fit/evaluate/predict take it
+// directly.
+class Dataset : public DataSource {
  public:
   Dataset() = default;
 
@@ -71,10 +66,10 @@ class Dataset {
                               std::int32_t num_classes = 0);
 
   // Number of samples in this view.
-  std::size_t size() const { return rows_ ? rows_->size() : count_; }
+  std::size_t size() const override { return rows_ ? rows_->size() : count_; }
   bool empty() const { return size() == 0; }
   // Shape of one sample, e.g. (784,) or (1, 28, 28); rank 1 to 3.
-  const Shape& sample_shape() const { return sample_shape_; }
+  const Shape& sample_shape() const override { return sample_shape_; }
   std::size_t features_per_sample() const { return sample_shape_.size(); }
   // Changes how a sample is viewed (same element count), e.g. (784,) to
   // (1, 28, 28). Throws ShapeError otherwise.
@@ -86,7 +81,8 @@ class Dataset {
   // Number of classes of a class-id dataset (0 otherwise).
   std::int32_t num_classes() const;
   // Per-sample target shape of a target dataset; {} (rank 0) for class ids.
-  Shape target_shape() const;
+  Shape target_shape() const override;
+  bool sparse_labels() const override { return has_class_ids(); }
   bool is_uint8() const;
 
   // The class id / feature row of sample `i` of this view (checked).
@@ -101,7 +97,7 @@ class Dataset {
   // otherwise.
   void gather_labels(std::span<const std::size_t> indices, Tensor& y,
                      std::vector<std::int32_t>& class_ids) const;
-  void gather(std::span<const std::size_t> indices, Batch& batch) const;
+  void gather(std::span<const std::size_t> indices, Batch& batch) const override;
   // Every sample of the view in order (for evaluate / predict on small data).
   Batch all() const;
 

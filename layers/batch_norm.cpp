@@ -75,7 +75,7 @@ const Tensor& BatchNorm::forward(const Tensor& x, Mode mode) {
 const Tensor& BatchNorm::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(trained_forward_ && x_ != nullptr, ConfigError, "BatchNorm '", name(),
                "': backward needs a Train-mode forward first");
-  check_shape(y_.shape(), dy.shape(), ("BatchNorm '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   const int n = static_cast<int>(dy.dim(0));
   // The kernel always writes dx; without need_dx it goes to scratch.
   Tensor& dx = need_dx ? dx_ : dx_unused_;

@@ -169,7 +169,7 @@ const Tensor& Conv2D::forward(const Tensor& x, Mode) {
 
 const Tensor& Conv2D::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(x_ != nullptr, ConfigError, "Conv2D '", name(), "': backward before forward");
-  check_shape(y_.shape(), dy.shape(), ("Conv2D '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   const int n = static_cast<int>(dy.dim(0));
   const float* dz = dy.data();
   if (options_.activation_.kind != ActivationKind::Linear) {

@@ -44,7 +44,7 @@ const Tensor& Dropout::forward(const Tensor& x, Mode mode) {
 
 const Tensor& Dropout::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(has_forward_, ConfigError, "Dropout '", name(), "': backward before forward");
-  check_shape(y_.shape(), dy.shape(), ("Dropout '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;

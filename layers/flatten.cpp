@@ -34,7 +34,7 @@ const Tensor& Flatten::forward(const Tensor& x, Mode) {
 
 const Tensor& Flatten::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(batch_ >= 0, ConfigError, "Flatten '", name(), "': backward before forward");
-  check_shape(y_.shape(), dy.shape(), ("Flatten '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;

@@ -18,7 +18,10 @@ const Tensor& dense_targets(const Loss& loss, const Tensor& pred, const Targets&
   INSTNN_CHECK(!targets.sparse(), ConfigError, "loss ", loss.name(),
                " needs float targets shaped like the model output ", pred.shape().to_string(),
                ", but got integer class labels");
-  if (pred.shape() != targets.values->shape())
+  const Shape& ts = targets.values->shape();
+  // Targets (B) for an output (B, 1) are the same values.
+  const bool column = pred.rank() == 2 && pred.dim(1) == 1 && ts.rank() == 1 && ts[0] == pred.dim(0);
+  if (!column && pred.shape() != ts)
     check_shape(pred.shape(), targets.values->shape(), ("loss " + loss.name() + " targets").c_str());
   return *targets.values;
 }

@@ -96,7 +96,7 @@ const Tensor& MaxPool2D::forward(const Tensor& x, Mode) {
 
 const Tensor& MaxPool2D::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(has_forward_, ConfigError, "MaxPool2D '", name(), "': backward before forward");
-  check_shape(y_.shape(), dy.shape(), ("MaxPool2D '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   const int n = static_cast<int>(dy.dim(0));
   if (!need_dx) {
     dx_.resize(Shape{0});
@@ -127,8 +127,7 @@ const Tensor& AveragePooling2D::forward(const Tensor& x, Mode) {
 const Tensor& AveragePooling2D::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(batch_ >= 0, ConfigError, "AveragePooling2D '", name(),
                "': backward before forward");
-  check_shape(y_.shape(), dy.shape(),
-              ("AveragePooling2D '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
@@ -166,8 +165,7 @@ const Tensor& GlobalAveragePooling2D::forward(const Tensor& x, Mode) {
 const Tensor& GlobalAveragePooling2D::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(batch_ >= 0, ConfigError, "GlobalAveragePooling2D '", name(),
                "': backward before forward");
-  check_shape(y_.shape(), dy.shape(),
-              ("GlobalAveragePooling2D '" + name() + "' output gradient").c_str());
+  check_output_grad(y_, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;

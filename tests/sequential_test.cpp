@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "layers/activation.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
 
 // Counts heap allocations, to show the warmed-up loop does not allocate.
 // GCC cannot see that the replaced new/delete below are a matching pair.
@@ -264,6 +265,23 @@ TEST(Sequential, EarlyStoppingRestoresBestAndHistoryLoggerWrites) {
   ASSERT_EQ(j.size(), 2u);
   EXPECT_TRUE(j[0].contains("loss") && j[0].contains("accuracy") && j[0].contains("seconds"));
   fs::remove(log_path);
+}
+
+TEST(Sequential, MovedModelKeepsWorkingAfterTheSourceIsGone) {
+  Quadrants q(64);
+  auto data = q.source();
+  Sequential moved;
+  {
+    Sequential original(Shape{2});
+    original.add<Dense>(8, "relu");
+    original.add<Dropout>(0.5f);
+    original.add<Dense>(4);
+    original.compile({});
+    moved = std::move(original);
+  }
+  FitOptions f;
+  f.verbose = 0;
+  EXPECT_NO_THROW(moved.fit(data, f));  // Dropout draws from the model's generator
 }
 
 TEST(Sequential, TrainingLoopDoesNotAllocatePerBatch) {

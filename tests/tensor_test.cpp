@@ -38,7 +38,8 @@ TEST(Tensor, MoveLeavesSourceEmptyAndCloneIsDeep) {
   EXPECT_EQ(a[0], 1.0f);
   Tensor c = std::move(a);
   EXPECT_EQ(c.at({1, 1}), 4.0f);
-  EXPECT_EQ(a.size(), 1u);  // rank-0 empty shape; no storage
+  EXPECT_TRUE(a.empty());  // moved-from: shape (0,), no storage
+  EXPECT_TRUE(Tensor().empty());
   EXPECT_EQ(a.data(), nullptr);
 }
 

@@ -1,0 +1,49 @@
+#include "layers/model_zoo.hpp"
+
+#include "core/error.hpp"
+
+namespace instnn {
+
+namespace {
+using json = nlohmann::json;
+
+json conv_block(int filters, bool batch_norm) {
+  json layers = json::array();
+  if (batch_norm) {
+    layers.push_back({{"type", "Conv2D"}, {"filters", filters}, {"kernel_size", 3}});
+    layers.push_back({{"type", "BatchNorm"}});
+    layers.push_back({{"type", "ReLU"}});
+  } else {
+    layers.push_back(
+        {{"type", "Conv2D"}, {"filters", filters}, {"kernel_size", 3}, {"activation", "relu"}});
+  }
+  layers.push_back({{"type", "MaxPool2D"}, {"pool_size", 2}});
+  return layers;
+}
+
+json cnn(bool batch_norm) {
+  json layers = json::array();
+  for (int filters : {32, 64})
+    for (auto& l : conv_block(filters, batch_norm)) layers.push_back(l);
+  layers.push_back({{"type", "Flatten"}});
+  layers.push_back({{"type", "Dropout"}, {"rate", 0.5}});
+  layers.push_back({{"type", "Dense"}, {"units", 10}});
+  return {{"input_shape", {1, 28, 28}}, {"layers", layers}};
+}
+}  // namespace
+
+std::vector<std::string> builtin_model_names() { return {"mlp", "cnn", "bncnn"}; }
+
+nlohmann::json builtin_model_config(const std::string& name) {
+  if (name == "mlp")
+    return {{"input_shape", {784}},
+            {"layers",
+             {{{"type", "Dense"}, {"units", 256}, {"activation", "relu"}},
+              {{"type", "Dense"}, {"units", 128}, {"activation", "relu"}},
+              {{"type", "Dense"}, {"units", 10}}}}};
+  if (name == "cnn") return cnn(false);
+  if (name == "bncnn") return cnn(true);
+  throw ConfigError("unknown built-in model '" + name + "'; expected mlp, cnn or bncnn, or a .json model config");
+}
+
+}  // namespace instnn

@@ -1,0 +1,20 @@
+// The reference models of shared/workloads.md as model configs, so the
+// command line, examples and benchmarks build exactly the same networks.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace instnn {
+
+// "mlp": Dense 784->256 relu, 256->128 relu, 128->10 (logits).
+// "cnn": Conv2D 32 3x3 relu, MaxPool 2, Conv2D 64 3x3 relu, MaxPool 2,
+//        Flatten, Dropout 0.5, Dense 10.
+// "bncnn": cnn with BatchNorm after each Conv2D, before the ReLU.
+// Throws ConfigError naming the known models.
+nlohmann::json builtin_model_config(const std::string& name);
+std::vector<std::string> builtin_model_names();
+
+}  // namespace instnn

@@ -1,0 +1,37 @@
+// instnn evaluate: test loss and accuracy of a checkpoint.
+#include <cstdio>
+
+#include "core/sequential.hpp"
+#include "tools/commands.hpp"
+#include "tools/mnist_source.hpp"
+
+namespace instnn::cli {
+
+void register_evaluate(CLI::App& app) {
+  struct Args {
+    std::string checkpoint, data;
+    bool json = false;
+    int batch_size = 256;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("evaluate", "Loss and accuracy of a checkpoint on the test set");
+  cmd->add_option("checkpoint", args->checkpoint, "checkpoint written by instnn train")->required();
+  cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
+  cmd->add_option("--batch-size", args->batch_size, "evaluation batch size")->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", args->json, "print one JSON object");
+  cmd->callback([args] {
+    Sequential model = Sequential::load(args->checkpoint);
+    MnistSplits data = load_mnist_for(model, args->data);
+    const auto result = model.evaluate(data.test, args->batch_size);
+    if (args->json) {
+      nlohmann::json j = {{"samples", data.test.size()}};
+      for (const auto& [k, v] : result) j[k] = v;
+      std::printf("%s\n", j.dump().c_str());
+    } else {
+      std::printf("test loss: %.4f - test accuracy: %.4f (%zu images)\n", result.at("loss"),
+                  result.at("accuracy"), data.test.size());
+    }
+  });
+}
+
+}  // namespace instnn::cli

@@ -1,0 +1,117 @@
+// instnn train: build (or resume) a model, train it on an MNIST-style
+// directory, save a checkpoint after every epoch, report test accuracy.
+#include <cstdio>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "core/file_util.hpp"
+#include "core/sequential.hpp"
+#include "layers/model_zoo.hpp"
+#include "tools/commands.hpp"
+#include "tools/mnist_source.hpp"
+
+namespace instnn::cli {
+
+namespace {
+
+struct TrainArgs {
+  std::string model = "mlp";
+  std::string data;
+  int epochs = 5;
+  int batch_size = 0;  // 0: the workload's (64 for mlp, 128 for cnn/bncnn), else 32
+  double lr = 1e-3;
+  std::string optimizer = "adam";
+  std::uint64_t seed = 42;
+  std::string backend;
+  int threads = 0;
+  std::string out = "model.ckpt";
+  std::string history;
+  double validation_split = 0;
+  std::string resume;
+  bool quiet = false;
+};
+
+nlohmann::json model_config(const std::string& model) {
+  if (model.size() > 5 && model.substr(model.size() - 5) == ".json") {
+    try {
+      return nlohmann::json::parse(read_file(model));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw ConfigError("model config '" + model + "' is not valid JSON: " + e.what());
+    }
+  }
+  return builtin_model_config(model);
+}
+
+void run_train(const TrainArgs& a) {
+  Sequential model;
+  if (!a.resume.empty()) {
+    model = Sequential::load(a.resume);
+    std::printf("Resuming '%s' after epoch %d of %d\n", a.resume.c_str(), model.epochs_done(),
+                model.target_epochs());
+  } else {
+    model = Sequential::from_config(model_config(a.model));
+    CompileOptions o;
+    o.optimizer = {{"type", a.optimizer}, {"learning_rate", a.lr}};
+    o.loss = "softmax_cross_entropy";
+    o.metrics = {"accuracy"};
+    o.backend = a.backend;
+    o.seed = a.seed;
+    o.threads = a.threads;
+    model.compile(o);
+  }
+  MnistSplits data = load_mnist_for(model, a.data);
+  if (!model.built()) model.build(*model.input_shape());
+  if (!a.quiet) std::printf("%s", model.summary().c_str());
+
+  FitOptions f;
+  f.epochs = a.resume.empty() ? a.epochs : model.target_epochs();
+  f.initial_epoch = model.epochs_done();
+  f.batch_size = a.batch_size > 0 ? a.batch_size
+                 : a.model == "mlp" ? 64
+                 : (a.model == "cnn" || a.model == "bncnn") ? 128
+                                                             : 32;
+  f.validation_split = a.validation_split;
+  f.verbose = a.quiet ? 0 : 1;
+  ModelCheckpoint checkpoint(a.out, 1);
+  std::optional<HistoryLogger> history;
+  f.callbacks.push_back(&checkpoint);
+  if (!a.history.empty()) f.callbacks.push_back(&history.emplace(a.history));
+  INSTNN_CHECK(f.initial_epoch < f.epochs, ConfigError, "nothing to do: the checkpoint has already ",
+               "trained ", f.initial_epoch, " of ", f.epochs, " epochs");
+  model.fit(data.train, f);
+
+  const auto result = model.evaluate(data.test);
+  std::printf("test loss: %.4f - test accuracy: %.4f (%zu images)\n", result.at("loss"),
+              result.at("accuracy"), data.test.size());
+  std::printf("checkpoint: %s\n", a.out.c_str());
+}
+
+}  // namespace
+
+void register_train(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on an MNIST-style IDX directory");
+  cmd->add_option("--model", args->model, "mlp, cnn, bncnn, or a model-config FILE.json")
+      ->capture_default_str();
+  cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
+  cmd->add_option("--epochs", args->epochs, "epochs to train")->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--batch-size", args->batch_size, "batch size (default: 64 mlp, 128 cnn/bncnn, 32)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", args->lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--optimizer", args->optimizer, "optimizer")
+      ->check(CLI::IsMember({"adam", "sgd", "adamw", "rmsprop"}))
+      ->capture_default_str();
+  cmd->add_option("--seed", args->seed, "random seed (weights, shuffling, dropout)")->capture_default_str();
+  cmd->add_option("--backend", args->backend, "reference or blas (default: $INSTNN_BACKEND or blas)");
+  cmd->add_option("--threads", args->threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", args->out, "checkpoint path (written after every epoch)")->capture_default_str();
+  cmd->add_option("--history", args->history, "write per-epoch history here (.json or .csv)");
+  cmd->add_option("--validation-split", args->validation_split, "fraction held out for validation")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--resume", args->resume, "continue training from this checkpoint");
+  cmd->add_flag("--quiet", args->quiet, "no summary or progress bar");
+  cmd->callback([args] { run_train(*args); });
+}
+
+}  // namespace instnn::cli
