@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(instnn::version()));
   app.require_subcommand(1);
   // Sub-commands register here as they are implemented.
+  instnn::cli::register_predict(app);
+  instnn::cli::register_validate(app);
+  instnn::cli::register_info(app);
+  instnn::cli::register_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

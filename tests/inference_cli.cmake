@@ -1,0 +1,47 @@
+# End-to-end tests of the predict / validate / info / bench sub-commands.
+if(NOT TARGET instnn_cli)
+  return()
+endif()
+set(_inference_data ${PROJECT_SOURCE_DIR}/tests/data/inference)
+set(_inference_runner ${_inference_data}/run_cli.cmake)
+
+function(instnn_cli_test name rc regex)
+  list(JOIN ARGN "|" joined)
+  add_test(NAME cli_inference_${name}
+           COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:instnn_cli> "-DARGS=${joined}" -DEXPECT_RC=${rc}
+                   "-DEXPECT_REGEX=${regex}" -P ${_inference_runner})
+  set_tests_properties(cli_inference_${name} PROPERTIES LABELS "cli;inference")
+endfunction()
+
+instnn_cli_test(predict_stdout 0 "^5\\.54485[0-9]*e-05,0\\.99994[0-9]*\n0\\.6681877[0-9]*,0\\.331812[0-9]*\n0\\.61063[0-9]*,0\\.38936[0-9]*\n$"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/input.csv)
+instnn_cli_test(predict_threads_batch 0 "^5\\.54485[0-9]*e-05,0\\.99994[0-9]*\n0\\.6681877[0-9]*,0\\.331812[0-9]*\n0\\.61063[0-9]*,0\\.38936[0-9]*\n$"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/input.csv --threads 2 --batch 1)
+add_test(NAME cli_inference_predict_output_file
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:instnn_cli>
+                 "-DARGS=predict|${_inference_data}/small_mlp.json|--input|${_inference_data}/input.csv|--output|${PROJECT_BINARY_DIR}/cli_inference_out.csv"
+                 -DEXPECT_RC=0 "-DEXPECT_REGEX=^$" -DOUTPUT_FILE=${PROJECT_BINARY_DIR}/cli_inference_out.csv
+                 "-DOUTPUT_REGEX=^[^\n]+\n[^\n]+\n0\\.61063[0-9]*,0\\.38936[0-9]*\n$" -P ${_inference_runner})
+set_tests_properties(cli_inference_predict_output_file PROPERTIES LABELS "cli;inference")
+instnn_cli_test(predict_short_row 1 "short_row.csv:1: the model takes 3 inputs per sample, the row has 2"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/short_row.csv)
+instnn_cli_test(predict_missing_input 1 "cannot open input file"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/does_not_exist.csv)
+instnn_cli_test(predict_bad_model 1 "instructions\\[0\\]\\.activation: unknown activation \"relu\""
+                predict ${_inference_data}/unknown_activation.json --input ${_inference_data}/input.csv)
+instnn_cli_test(predict_not_json 1 "invalid JSON"
+                predict ${_inference_data}/input.csv --input ${_inference_data}/input.csv)
+instnn_cli_test(validate_ok 0 "small_mlp.json: OK: 3 inputs, 2 outputs, 3 buffers, 2 instructions, 2 validation cases match"
+                validate ${_inference_data}/small_mlp.json)
+instnn_cli_test(validate_mismatch 1 "validation case 1, output 0: expected 0\\.6680[0-9]* but got 0\\.66818[0-9]*"
+                validate ${_inference_data}/bad_validation.json)
+instnn_cli_test(validate_missing_file 1 "cannot open model file"
+                validate ${_inference_data}/does_not_exist.json)
+instnn_cli_test(info 0 "features: 3 inputs: age, scores\\[2\\].*buffers: 3 \\(3, 4, 2\\).*DOT: 2.*parameters: 26.*required memory: 9 floats"
+                info ${_inference_data}/small_mlp.json)
+instnn_cli_test(info_bad_model 1 "unknown activation" info ${_inference_data}/unknown_activation.json)
+instnn_cli_test(bench_json 0 "^\\{\"batch\":7,\"batched_samples_per_s\":[0-9.e+]+,\"samples\":100,\"single_samples_per_s\":[0-9.e+]+,\"threads\":2\\}\n$"
+                bench ${_inference_data}/small_mlp.json --samples 100 --threads 2 --batch 7 --json)
+instnn_cli_test(bench_text 0 "one at a time, 1 thread: [0-9]+ samples/s"
+                bench ${_inference_data}/small_mlp.json --samples 50)
+instnn_cli_test(bench_bad_model 1 "unknown activation" bench ${_inference_data}/unknown_activation.json)

@@ -1,0 +1,33 @@
+// instnn validate: load a model with every check, including its embedded
+// validation data; exit 0 with a one-line summary or 1 with the error.
+#include <cstdio>
+#include <memory>
+
+#include "inference/instruction_model.hpp"
+#include "tools/commands.hpp"
+
+namespace instnn::cli {
+
+void register_validate(CLI::App& app) {
+  struct Args {
+    std::string model;
+    float tolerance = 1e-5f;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("validate", "Check an instruction-model JSON and its validation data");
+  cmd->add_option("model", args->model, "instruction-model JSON")->required();
+  cmd->add_option("--tolerance", args->tolerance, "absolute tolerance for validation_data")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([args] {
+    inference::LoadOptions options;
+    options.validation_tolerance = args->tolerance;
+    const auto model = inference::InstructionModel::load(args->model, options);
+    const auto& info = model.info();
+    const std::size_t cases = info.validation_data ? info.validation_data->inputs.size() : 0;
+    std::printf("%s: OK: %zu inputs, %zu outputs, %zu buffers, %zu instructions, %zu validation cases match within %g\n",
+                args->model.c_str(), model.feature_size(), model.output_size(), info.buffer_sizes.size(),
+                info.instructions.size(), cases, static_cast<double>(args->tolerance));
+  });
+}
+
+}  // namespace instnn::cli
