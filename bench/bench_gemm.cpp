@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 + Eigen AVX-512, see eigen_maps.hpp
+#pragma GCC diagnostic ignored "-Wuninitialized"
 // This program's Eigen is built with OpenMP (Eigen's own 2-thread GEMM),
 // the library's without. A different index type keeps the two sets of Eigen
 // template instances apart, so the linker cannot mix them (ODR).

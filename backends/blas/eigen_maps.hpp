@@ -1,12 +1,13 @@
 // Eigen views over the raw pointers the Backend interface passes around.
 #pragma once
 
-// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h for
+// GCC 12 reports -W(maybe-)uninitialized inside its own avx512fintrin.h for
 // Eigen's AVX-512 packet code (the _mm512_undefined_ps idiom, a known false
 // positive). The warning is raised when inlined into our functions, so a
 // push/pop around the include cannot silence it: this private header turns
 // it off for the backend files that use Eigen.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <Eigen/Core>
 #include <cstddef>
