@@ -32,6 +32,7 @@ struct CheckpointRecord {
   std::int32_t epochs_done = 0, target_epochs = 0;
   std::array<std::uint64_t, 4> rng{};
   std::string history;         // JSON text
+  std::vector<TensorRecord> samples;  // 0 or 1: Sequential::sample_inputs()
 };
 
 // Bounded reads: a corrupt size field must fail, not allocate gigabytes.
@@ -141,6 +142,7 @@ std::string serialize(const CheckpointRecord& c) {
     ar(c.optimizer_iterations, c.epochs_done, c.target_epochs);
     for (auto s : c.rng) ar(s);
     write_string(ar, c.history);
+    write_tensors(ar, c.samples);
   }
   return out.str();
 }
@@ -171,6 +173,7 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
     ar(c.optimizer_iterations, c.epochs_done, c.target_epochs);
     for (auto& s : c.rng) ar(s);
     r.string(c.history, "history");
+    r.tensors(c.samples);
   } catch (const cereal::Exception& e) {
     throw FormatError("checkpoint '" + path + "' is truncated or corrupt: " + e.what());
   }
@@ -211,6 +214,7 @@ class CheckpointIo {
     c.target_epochs = m.target_epochs_;
     c.rng = m.rng_->state();
     c.history = m.history_.to_json().dump();
+    if (!m.sample_inputs_.empty()) c.samples.push_back(record_of("sample_inputs", m.sample_inputs_));
     return c;
   }
 
@@ -240,6 +244,15 @@ class CheckpointIo {
     m.target_epochs_ = c.target_epochs;
     m.rng_->set_state(c.rng);
     m.history_ = History::from_json(parse_json(c.history, "history", path));
+    if (!c.samples.empty()) {
+      const TensorRecord& r = c.samples.front();
+      const Shape s = Shape::from_range(r.shape.begin(), r.shape.end());
+      INSTNN_CHECK(s.size() == r.data.size() && s.rank() >= 2 &&
+                       s.size_per_sample() == m.input_shape_->size(),
+                   FormatError, "checkpoint '", path, "': sample inputs of shape ", s.to_string(),
+                   " do not fit the model input ", m.input_shape_->to_string());
+      m.sample_inputs_ = Tensor::from(s, r.data);
+    }
     return m;
   }
 

@@ -287,6 +287,13 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
     validation = &*val_part;
   }
 
+  if (sample_inputs_.empty()) {
+    std::vector<std::size_t> first(std::min<std::size_t>(16, training->size()));
+    std::iota(first.begin(), first.end(), std::size_t{0});
+    training->gather(first, batch_);
+    sample_inputs_ = batch_.x.clone();
+  }
+
   std::vector<Callback*> callbacks = options.callbacks;
   ProgressBar progress;
   if (options.verbose > 0) callbacks.insert(callbacks.begin(), &progress);

@@ -134,6 +134,10 @@ class Sequential {
   // The same content as JSON, for inspection.
   void save_json(const std::string& path) const;
 
+  // The first training inputs fit() saw (up to 16 rows, model input space),
+  // kept in checkpoints so an export can embed real validation samples.
+  const Tensor& sample_inputs() const { return sample_inputs_; }
+
   // Parameters and layer state only, as bytes (EarlyStopping's best
   // weights).
   std::string weights_snapshot();
@@ -159,6 +163,7 @@ class Sequential {
   std::unique_ptr<Rng> rng_ = std::make_unique<Rng>();
 
   History history_;
+  Tensor sample_inputs_;
   int epochs_done_ = 0;
   int target_epochs_ = 0;
 

@@ -1,3 +1,4 @@
+#include "core/lowering.hpp"
 #include "layers/activation.hpp"
 
 #include "core/error.hpp"
@@ -89,6 +90,24 @@ const Tensor& Softmax::backward(const Tensor& dy, bool need_dx) {
   backend().softmax_backward(static_cast<int>(dy.dim(0)), static_cast<int>(dy.dim(1)), y_.data(),
                              dy.data(), dx_.data());
   return dx_;
+}
+
+void Activation::lower(Lowering& lowering) const {
+  if (spec_.kind == ActivationKind::Linear) return;
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Activation;
+  op.layer = name();
+  op.input_shape = op.output_shape = input_shape();
+  op.activation = spec_;
+  lowering.add(std::move(op));
+}
+
+void Softmax::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Softmax;
+  op.layer = name();
+  op.input_shape = op.output_shape = input_shape();
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

@@ -19,6 +19,7 @@ class Activation : public Layer {
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
   nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;
 
   const ActivationSpec& spec() const { return spec_; }
 
@@ -45,6 +46,7 @@ class Softmax : public Layer {
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
+  void lower(Lowering& lowering) const override;
 
  private:
   Tensor y_, dx_;

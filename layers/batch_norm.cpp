@@ -1,3 +1,4 @@
+#include "core/lowering.hpp"
 #include "layers/batch_norm.hpp"
 
 #include <cmath>
@@ -101,6 +102,21 @@ nlohmann::json BatchNorm::config() const {
           {"name", name()},
           {"momentum", options_.momentum_},
           {"epsilon", options_.epsilon_}};
+}
+
+void BatchNorm::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::BatchNorm;
+  op.layer = name();
+  op.input_shape = op.output_shape = input_shape();
+  op.channels = channels_;
+  op.spatial = spatial_;
+  op.scale = gamma_.value.to_vector();
+  op.shift = beta_.value.to_vector();
+  op.mean = moving_mean_.to_vector();
+  op.variance = moving_variance_.to_vector();
+  op.epsilon = options_.epsilon_;
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

@@ -36,6 +36,7 @@ class BatchNorm : public Layer {
   Shape output_shape() const override { return input_shape(); }
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  void lower(Lowering& lowering) const override;
   std::vector<Parameter*> params() override;
   std::vector<NamedTensor> state() override;
   nlohmann::json config() const override;

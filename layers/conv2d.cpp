@@ -1,3 +1,4 @@
+#include "core/lowering.hpp"
 #include "layers/conv2d.hpp"
 
 #include <algorithm>
@@ -210,6 +211,21 @@ nlohmann::json Conv2D::config() const {
   if (options_.activation_.kind == ActivationKind::LeakyReLU)
     c["alpha"] = options_.activation_.alpha;
   return c;
+}
+
+void Conv2D::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Conv2D;
+  op.layer = name();
+  op.input_shape = input_shape();
+  op.output_shape = output_shape();
+  op.conv = geometry_;
+  op.rows = geometry_.out_channels;
+  op.cols = static_cast<int>(geometry_.weight_size() / geometry_.out_channels);
+  op.weights = kernel_.value.to_vector();
+  op.bias = options_.use_bias_ ? bias_.value.to_vector() : std::vector<float>(op.rows, 0.0f);
+  if (options_.activation_.kind != ActivationKind::Linear) op.activation = options_.activation_;
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

@@ -55,6 +55,7 @@ class Conv2D : public Layer {
   Shape output_shape() const override;
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  void lower(Lowering& lowering) const override;
   std::vector<Parameter*> params() override;
   nlohmann::json config() const override;
 

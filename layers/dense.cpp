@@ -1,3 +1,4 @@
+#include "core/lowering.hpp"
 #include "layers/dense.hpp"
 
 #include "core/error.hpp"
@@ -121,6 +122,20 @@ nlohmann::json Dense::config() const {
                       {"bias_initializer", initializer_name(options_.bias_init_)}};
   if (options_.activation_.kind == ActivationKind::LeakyReLU) c["alpha"] = options_.activation_.alpha;
   return c;
+}
+
+void Dense::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Dense;
+  op.layer = name();
+  op.input_shape = input_shape();
+  op.output_shape = output_shape();
+  op.rows = options_.units_;
+  op.cols = static_cast<int>(input_shape()[0]);
+  op.weights = kernel_.value.to_vector();
+  op.bias = options_.use_bias_ ? bias_.value.to_vector() : std::vector<float>(op.rows, 0.0f);
+  if (options_.activation_.kind != ActivationKind::Linear) op.activation = options_.activation_;
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

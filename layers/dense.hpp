@@ -39,6 +39,7 @@ class Dense : public Layer {
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
   std::vector<Parameter*> params() override;
   nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;
 
   const DenseOptions& options() const { return options_; }
   const Parameter& kernel() const { return kernel_; }

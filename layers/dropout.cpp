@@ -1,3 +1,4 @@
+#include "core/lowering.hpp"
 #include "layers/dropout.hpp"
 
 #include <cmath>
@@ -62,5 +63,8 @@ const Tensor& Dropout::backward(const Tensor& dy, bool need_dx) {
 nlohmann::json Dropout::config() const {
   return {{"type", type()}, {"name", name()}, {"rate", rate_}};
 }
+
+// Inverted dropout is the identity at inference: nothing to export.
+void Dropout::lower(Lowering&) const {}
 
 }  // namespace instnn

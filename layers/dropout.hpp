@@ -22,6 +22,7 @@ class Dropout : public Layer {
   Shape output_shape() const override { return input_shape(); }
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  void lower(Lowering& lowering) const override;
   nlohmann::json config() const override;
 
   float rate() const { return rate_; }

@@ -1,3 +1,4 @@
+#include "core/lowering.hpp"
 #include "layers/flatten.hpp"
 
 #include <cstring>
@@ -45,6 +46,15 @@ const Tensor& Flatten::backward(const Tensor& dy, bool need_dx) {
   dx_.resize(batch_input);
   if (dy.size() > 0) std::memcpy(dx_.data(), dy.data(), dy.size() * sizeof(float));
   return dx_;
+}
+
+void Flatten::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Flatten;
+  op.layer = name();
+  op.input_shape = input_shape();
+  op.output_shape = output_shape();
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

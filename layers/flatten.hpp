@@ -17,6 +17,7 @@ class Flatten : public Layer {
   Shape output_shape() const override;
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  void lower(Lowering& lowering) const override;
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
 
  private:

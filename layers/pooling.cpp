@@ -1,3 +1,4 @@
+#include "core/lowering.hpp"
 #include "layers/pooling.hpp"
 
 #include "core/error.hpp"
@@ -173,6 +174,30 @@ const Tensor& GlobalAveragePooling2D::backward(const Tensor& dy, bool need_dx) {
   dx_.resize(Shape{batch_, geometry_.channels, geometry_.height, geometry_.width});
   backend().avgpool2d_backward(geometry_, batch_, dy.data(), dx_.data());
   return dx_;
+}
+
+namespace {
+LoweredOp pool_op(LoweredOp::Kind kind, const Layer& layer, const Pool2DGeometry& g) {
+  LoweredOp op;
+  op.kind = kind;
+  op.layer = layer.name();
+  op.input_shape = layer.input_shape();
+  op.output_shape = layer.output_shape();
+  op.pool = g;
+  return op;
+}
+}  // namespace
+
+void MaxPool2D::lower(Lowering& lowering) const {
+  lowering.add(pool_op(LoweredOp::Kind::MaxPool2D, *this, geometry()));
+}
+
+void AveragePooling2D::lower(Lowering& lowering) const {
+  lowering.add(pool_op(LoweredOp::Kind::AvgPool2D, *this, geometry()));
+}
+
+void GlobalAveragePooling2D::lower(Lowering& lowering) const {
+  lowering.add(pool_op(LoweredOp::Kind::AvgPool2D, *this, geometry_));
 }
 
 }  // namespace instnn

@@ -62,6 +62,7 @@ class MaxPool2D : public Pool2DLayer {
   std::string type() const override { return "MaxPool2D"; }
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  void lower(Lowering& lowering) const override;
 
  private:
   std::vector<std::int32_t> argmax_;  // per output, index within its sample
@@ -79,6 +80,7 @@ class AveragePooling2D : public Pool2DLayer {
   std::string type() const override { return "AveragePooling2D"; }
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  void lower(Lowering& lowering) const override;
 
  private:
   int batch_ = -1;  // of the last forward
@@ -96,6 +98,7 @@ class GlobalAveragePooling2D : public Layer {
   Shape output_shape() const override { return Shape{geometry_.channels}; }
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  void lower(Lowering& lowering) const override;
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
 
   const Pool2DGeometry& geometry() const { return geometry_; }

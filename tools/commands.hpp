@@ -12,6 +12,7 @@ namespace instnn::cli {
 void register_train(CLI::App& app);
 void register_evaluate(CLI::App& app);
 void register_export(CLI::App& app);
+void register_check(CLI::App& app);
 void register_predict(CLI::App& app);
 void register_validate(CLI::App& app);
 void register_info(CLI::App& app);

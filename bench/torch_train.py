@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""The MLP / CNN / BNCNN workloads of shared/workloads.md in PyTorch, timed
+like bench/workload_train (seconds of training work per epoch, median of
+epochs 2..N; test accuracy; peak RSS). Prints one JSON object.
+
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/torch_train.py \
+      --model mlp --data datasets/mnist --torch-threads 1 --blas-threads 2
+
+Debian's torch uses the system OpenBLAS for its GEMMs and does not set its
+thread count, so --blas-threads sets it through openblas_set_num_threads.
+"""
+import argparse, ctypes, ctypes.util, gzip, json, os, resource, time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def find(directory, stem, tag):
+    for sep in "-.":
+        for ext in ("", ".gz"):
+            p = os.path.join(directory, f"{stem}{sep}{tag}-ubyte{ext}")
+            if os.path.exists(p):
+                return p
+    raise FileNotFoundError(f"{stem} in {directory}")
+
+
+def model_for(name):
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
+                             nn.ReLU(), nn.Linear(128, 10))
+    bn = name == "bncnn"
+    layers = []
+    for cin, cout in ((1, 32), (32, 64)):
+        layers.append(nn.Conv2d(cin, cout, 3))
+        if bn:
+            layers.append(nn.BatchNorm2d(cout, momentum=0.01, eps=1e-3))
+        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+    layers += [nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10)]
+    return nn.Sequential(*layers)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="mlp")
+    ap.add_argument("--data", default="datasets/mnist")
+    ap.add_argument("--epochs", type=int, default=0)
+    ap.add_argument("--torch-threads", type=int, default=1)
+    ap.add_argument("--blas-threads", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=42)
+    a = ap.parse_args()
+    epochs = a.epochs or (5 if a.model == "mlp" else 3)
+    batch = 64 if a.model == "mlp" else 128
+
+    torch.set_num_threads(a.torch_threads)
+    if a.blas_threads:
+        lib = ctypes.CDLL(ctypes.util.find_library("openblas") or "libopenblas.so.0")
+        lib.openblas_set_num_threads(a.blas_threads)
+    torch.manual_seed(a.seed)
+
+    shape = (-1, 784) if a.model == "mlp" else (-1, 1, 28, 28)
+    x_train = torch.from_numpy(read_idx(find(a.data, "train-images", "idx3")).astype(np.float32) / 255).reshape(shape)
+    y_train = torch.from_numpy(read_idx(find(a.data, "train-labels", "idx1")).astype(np.int64))
+    x_test = torch.from_numpy(read_idx(find(a.data, "t10k-images", "idx3")).astype(np.float32) / 255).reshape(shape)
+    y_test = torch.from_numpy(read_idx(find(a.data, "t10k-labels", "idx1")).astype(np.int64))
+
+    model = model_for(a.model)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    seconds = []
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(len(x_train))
+        start = time.perf_counter()
+        for i in range(0, len(order), batch):
+            idx = order[i:i + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x_train[idx]), y_train[idx])
+            loss.backward()
+            opt.step()
+        seconds.append(time.perf_counter() - start)
+    model.eval()
+    with torch.no_grad():
+        correct = sum(int((model(x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum())
+                      for i in range(0, len(x_test), 1000))
+    steady = sorted(seconds[1:] or seconds)
+    print(json.dumps({
+        "framework": "pytorch " + torch.__version__, "model": a.model,
+        "torch_threads": a.torch_threads, "blas_threads": a.blas_threads,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+        "epochs": epochs, "batch_size": batch,
+        "seconds_per_epoch": round(steady[len(steady) // 2], 4),
+        "epoch_seconds": [round(s, 4) for s in seconds],
+        "test_accuracy": correct / len(x_test),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install the system packages, build,
+# obtain MNIST, train the MLP of shared/workloads.md with a progress bar,
+# export it to instruction-model JSON, and check the file with the engine.
+#   scripts/main-job.sh [OUT_DIR]      (default: out/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-out}
+
+scripts/install-deps.sh --data
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j "$(nproc)" --target instnn_cli
+data=$(scripts/fetch-mnist.sh | tail -n 1)
+mkdir -p "$out"
+
+# Measured as a user's machine runs: no forced OpenBLAS kernel type.
+run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; }
+
+run build/instnn train --model mlp --data "$data" --epochs 5 --out "$out/mlp.ckpt" \
+    --history "$out/mlp_history.json"

@@ -1,0 +1,73 @@
+// instnn export: lower a checkpoint to instruction-model JSON.
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/exporter.hpp"
+#include "core/file_util.hpp"
+#include "inference/json_writer.hpp"
+#include "tools/commands.hpp"
+
+namespace instnn::cli {
+
+namespace {
+std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> names;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');)
+    if (!name.empty()) names.push_back(name);
+  return names;
+}
+}  // namespace
+
+void register_export(CLI::App& app) {
+  struct Args {
+    std::string checkpoint, out = "model.json", target = "auto", features;
+    std::size_t validation_samples = 8;
+    float input_scale = 0;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("export", "Export a checkpoint to instruction-model JSON");
+  cmd->add_option("checkpoint", args->checkpoint, "checkpoint written by instnn train")->required();
+  cmd->add_option("-o,--output", args->out, "JSON file to write")->capture_default_str();
+  cmd->add_option("--target", args->target,
+                  "portable (every engine), native (instnn's engine: CONV2D, MAX_POOL2D) or auto")
+      ->check(CLI::IsMember({"auto", "portable", "native"}))
+      ->capture_default_str();
+  cmd->add_option("--validation-samples", args->validation_samples,
+                  "input rows with the model's outputs embedded for engines to check on load")
+      ->capture_default_str();
+  cmd->add_option("--features", args->features,
+                  "comma-separated input feature names (array notation allowed: pixel[784])");
+  cmd->add_option("--input-scale", args->input_scale,
+                  "fold this input scaling into the file so it takes raw features (e.g. 0.00392156862 "
+                  "for 0..255 pixels)");
+  cmd->callback([args] {
+    Sequential model = Sequential::load(args->checkpoint);
+    ExportOptions o;
+    o.target = parse_export_target(args->target);
+    o.validation_samples = args->validation_samples;
+    o.features = split_names(args->features);
+    Tensor raw;
+    if (args->input_scale != 0) {
+      o.input_scale = {args->input_scale};
+      // The recorded samples are model inputs; the file takes raw ones.
+      raw = model.sample_inputs().clone();
+      for (float& v : raw.span()) v /= args->input_scale;
+      o.validation_inputs = &raw;
+    }
+    ExportResult r = export_instructions(model, o);
+    write_file_atomically(args->out, inference::write_model_json(r.model) + "\n");
+    std::printf("exported %s: target %s (%s)\n", args->out.c_str(),
+                std::string(export_target_name(r.target)).c_str(), r.target_reason.c_str());
+    std::printf("%zu instructions, %zu buffers, required memory %zu floats per sample, %zu validation rows, %ju bytes\n",
+                r.instruction_count, r.buffer_count, r.required_memory,
+                r.model.validation_data ? r.model.validation_data->inputs.size() : 0,
+                static_cast<std::uintmax_t>(std::filesystem::file_size(args->out)));
+    if (r.target == ExportTarget::Native)
+      std::printf("note: native files run on instnn's engine only (extension instructions)\n");
+  });
+}
+
+}  // namespace instnn::cli
