@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   instnn::cli::register_validate(app);
   instnn::cli::register_info(app);
   instnn::cli::register_bench(app);
+  instnn::cli::register_train(app);
+  instnn::cli::register_evaluate(app);
+  instnn::cli::register_export(app);
+  instnn::cli::register_check(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
