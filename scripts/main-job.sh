@@ -18,3 +18,7 @@ run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; }
 
 run build/instnn train --model mlp --data "$data" --epochs 5 --out "$out/mlp.ckpt" \
     --history "$out/mlp_history.json"
+run build/instnn export "$out/mlp.ckpt" -o "$out/MODEL.json" --features "pixel[784]"
+run build/instnn validate "$out/MODEL.json"
+run build/instnn check "$out/mlp.ckpt" "$out/MODEL.json" --data "$data"
+echo "main job done: checkpoint $out/mlp.ckpt, instruction model $out/MODEL.json"
