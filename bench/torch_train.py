@@ -97,6 +97,7 @@ def main():
         "framework": "pytorch " + torch.__version__, "model": a.model,
         "torch_threads": a.torch_threads, "blas_threads": a.blas_threads,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
         "epochs": epochs, "batch_size": batch,
         "seconds_per_epoch": round(steady[len(steady) // 2], 4),
         "epoch_seconds": [round(s, 4) for s in seconds],
