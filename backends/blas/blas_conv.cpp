@@ -19,8 +19,8 @@ namespace {
 
 // Size of one im2col run (floats): about 1 MB, so the column matrix a GEMM
 // reads right after im2col wrote it is still in the core's L2 cache.
-// Measured with bench_conv: 1 MB runs beat whole-batch columns (17.8 MB for
-// the CNN's second layer) by about 1.5x.
+// Measured with bench_conv (CNN layer 2, batch 128, 1 thread): 1 MB runs
+// took 7.0 ms where one whole-batch column matrix (17.8 MB) took 9.1 ms.
 constexpr std::size_t kColumnRun = std::size_t(1) << 18;
 
 int samples_per_run(const Conv2DGeometry& g, int samples) {
