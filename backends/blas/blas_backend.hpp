@@ -106,6 +106,8 @@ class BlasBackend final : public Backend {
   // Threads that convolve separate ranges of samples, and their workspaces.
   int conv_parts(int batch);
   int pool_parts(const Pool2DGeometry& g, int batch) const;
+  template <typename Fn>
+  void for_chunks(std::size_t n, const Fn& fn);
 
   int threads_ = 1;
   GemmEngine engine_ = preferred_gemm_engine();
