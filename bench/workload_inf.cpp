@@ -14,6 +14,7 @@
 #include <random>
 #include <vector>
 
+#include "inference/dense_kernel.hpp"
 #include "inference/instruction_model.hpp"
 #include "inference/model_builder.hpp"
 
@@ -147,7 +148,11 @@ int main(int argc, char** argv) {
   const double raw_batch2 = raw_batched(2);
 
   const double n = static_cast<double>(samples);
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) < 0) load[0] = -1;
   std::printf("INF workload: %zu samples, 250->300 RELU, 300->200 SIGMOID (best of %d)\n", samples, repeats);
+  std::printf("  OpenBLAS core: %s; engine dense kernel: %zu lanes; load average %.2f\n", openblas_get_corename(),
+              instnn::inference::PackedDense::lanes(), load[0]);
   std::printf("  single, 1 thread   engine %10.0f samples/s   raw sgemv pair %10.0f samples/s   ratio %.2fx\n",
               n / engine_single, n / raw_single, raw_single / engine_single);
   std::printf("  batch %zu, 1 thread engine %10.0f samples/s   raw sgemm pair %10.0f samples/s   ratio %.2fx\n", kBatch,

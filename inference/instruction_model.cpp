@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "inference/aligned_buffer.hpp"
@@ -204,13 +205,21 @@ std::vector<float> InstructionModel::predict_batch(std::span<const float> rows, 
     return result;
   }
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   const std::size_t per_thread = (samples + threads - 1) / threads;
-  for (unsigned t = 1; t < threads; ++t) {
-    const std::size_t first = std::min(samples, t * per_thread);
-    const std::size_t last = std::min(samples, first + per_thread);
-    pool.emplace_back(work, t, first, last);
+  unsigned started = 1;
+  try {
+    for (; started < threads; ++started) {
+      const std::size_t first = std::min(samples, started * per_thread);
+      const std::size_t last = std::min(samples, first + per_thread);
+      pool.emplace_back(work, started, first, last);
+    }
+  } catch (const std::system_error&) {
+    // No more threads available: the caller's thread does the rest.
   }
   work(0, 0, std::min(samples, per_thread));
+  for (unsigned t = started; t < threads; ++t)
+    work(0, std::min(samples, t * per_thread), std::min(samples, (t + 1) * per_thread));
   for (auto& thread : pool) thread.join();
   return result;
 }
