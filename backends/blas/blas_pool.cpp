@@ -11,22 +11,30 @@ namespace instnn {
 namespace {
 
 // One plane of 2x2, stride-2 max pooling; argmax offsets are plane-relative
-// plus `offset`. Ties: the first in row-major window order wins.
+// plus `offset`. Ties: the first in row-major window order wins. Written
+// without branches (selects compile to blends/cmovs): on real activations
+// each comparison is a coin flip, and mispredictions cost more than the work.
 void maxpool_plane_2x2(int width, int ho, int wo, const float* x, float* y, std::int32_t* argmax,
                        std::int32_t offset) {
   for (int oy = 0; oy < ho; ++oy) {
     const float* r0 = x + 2 * oy * width;
     const float* r1 = r0 + width;
     const std::int32_t base = offset + 2 * oy * width;
+    float* yo = y + oy * wo;
+    std::int32_t* ao = argmax + oy * wo;
     for (int ox = 0; ox < wo; ++ox) {
       const int c0 = 2 * ox;
-      float best = r0[c0];
-      std::int32_t at = base + c0;
-      if (r0[c0 + 1] > best) best = r0[c0 + 1], at = base + c0 + 1;
-      if (r1[c0] > best) best = r1[c0], at = base + width + c0;
-      if (r1[c0 + 1] > best) best = r1[c0 + 1], at = base + width + c0 + 1;
-      y[oy * wo + ox] = best;
-      argmax[oy * wo + ox] = at;
+      const float a = r0[c0], b = r0[c0 + 1], c = r1[c0], d = r1[c0 + 1];
+      // Best of each row pair, then of the two rows; strict > keeps the first.
+      const bool top_right = b > a;
+      const float top = top_right ? b : a;
+      const std::int32_t top_at = base + c0 + (top_right ? 1 : 0);
+      const bool bottom_right = d > c;
+      const float bottom = bottom_right ? d : c;
+      const std::int32_t bottom_at = base + width + c0 + (bottom_right ? 1 : 0);
+      const bool lower = bottom > top;
+      yo[ox] = lower ? bottom : top;
+      ao[ox] = lower ? bottom_at : top_at;
     }
   }
 }
