@@ -222,8 +222,9 @@ class Emitter {
   }
 
   // Gathers window element (dy, dx) of every output position, in the
-  // current layout, into a new buffer.
-  std::size_t gather_window(const Pool2DGeometry& g, int dy, int dx) {
+  // current layout, into `buf` (a new buffer when npos).
+  std::size_t gather_window(const Pool2DGeometry& g, int dy, int dx,
+                            std::size_t buf = std::size_t(-1)) {
     const int Ho = g.out_height(), Wo = g.out_width(), C = g.channels;
     std::vector<std::size_t> idx(std::size_t(C) * Ho * Wo);
     for (int c = 0; c < C; ++c)
@@ -232,29 +233,34 @@ class Emitter {
           const std::size_t o = hwc_ ? std::size_t((oy * Wo + ox) * C + c) : std::size_t((c * Ho + oy) * Wo + ox);
           idx[o] = at(c, oy * g.stride_h + dy, ox * g.stride_w + dx);
         }
-    const std::size_t buf = new_buffer(idx.size());
+    if (buf == std::size_t(-1)) buf = new_buffer(idx.size());
     b_.copy_masked(cur_, buf, std::move(idx));
     return buf;
   }
 
-  // max(a, b) = relu(a - b) + b, from standard instructions only.
+  // max(a, b) = relu(a - b) + b, from standard instructions only. Five
+  // buffers whatever the window: the gathers (partial writes) refill the
+  // same two scratch buffers, and the running maximum alternates between two
+  // buffers, so every full write lands on a result that was already read.
   void max_pool_portable(const LoweredOp& op) {
     const Pool2DGeometry& g = op.pool;
     const std::size_t n = g.output_size();
     std::size_t best = gather_window(g, 0, 0);
-    for (int dy = 0; dy < g.pool_h; ++dy)
-      for (int dx = 0; dx < g.pool_w; ++dx) {
-        if (dy == 0 && dx == 0) continue;
-        const std::size_t other = gather_window(g, dy, dx);
-        const std::size_t negated = gather_window(g, dy, dx);
-        b_.mul_elementwise(negated, std::vector<float>(n, -1.0f));
-        const std::size_t diff = new_buffer(n);
-        b_.add_buffers({best, negated}, diff);
-        b_.activation(diff, Activation::Relu);
-        const std::size_t next = new_buffer(n);
-        b_.add_buffers({diff, other}, next);
-        best = next;
-      }
+    if (g.pool_h * g.pool_w > 1) {
+      const std::size_t other = new_buffer(n), negated = new_buffer(n), diff = new_buffer(n);
+      std::size_t spare = new_buffer(n);
+      for (int dy = 0; dy < g.pool_h; ++dy)
+        for (int dx = 0; dx < g.pool_w; ++dx) {
+          if (dy == 0 && dx == 0) continue;
+          gather_window(g, dy, dx, other);
+          gather_window(g, dy, dx, negated);
+          b_.mul_elementwise(negated, std::vector<float>(n, -1.0f));
+          b_.add_buffers({best, negated}, diff);
+          b_.activation(diff, Activation::Relu);
+          b_.add_buffers({diff, other}, spare);
+          std::swap(best, spare);
+        }
+    }
     cur_ = best;
     shape_ = Shape{g.channels, g.out_height(), g.out_width()};
   }
