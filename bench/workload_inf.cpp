@@ -2,7 +2,7 @@
 // Sigmoid, 200000 samples uniform in [-1, 1], through the instruction engine
 // and, in the same run, through the raw OpenBLAS calls for the same
 // arithmetic. Run it as a user's machine does:
-//   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bench/workload_inf [samples]
+//   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bench/workload_inf [samples] [block]
 #include <cblas.h>
 
 #include <algorithm>
@@ -73,6 +73,8 @@ void bias_sigmoid(float* values, const float* bias, std::size_t n) {
 
 int main(int argc, char** argv) {
   const std::size_t samples = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 200000;
+  // Samples per engine block (BatchOptions::batch); 0 = the engine's choice.
+  const std::size_t block = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 0;
   const int repeats = 3;
   std::mt19937 rng(42);
   Layer l1 = random_layer(kHidden, kIn, rng);
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
     return best_seconds(repeats, [&] {
       for (std::size_t s = 0; s < samples; s += kBatch) {
         const std::size_t n = std::min(kBatch, samples - s);
-        const auto result = model.predict_batch({inputs.data() + s * kIn, n * kIn}, BatchOptions{threads, 0});
+        const auto result = model.predict_batch({inputs.data() + s * kIn, n * kIn}, BatchOptions{threads, block});
         std::copy(result.begin(), result.end(), out.begin() + static_cast<std::ptrdiff_t>(s * kOut));
       }
     });

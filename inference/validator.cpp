@@ -382,6 +382,10 @@ class Validator {
       fail(path + ".output", "CONV2D produces " + num(filters) + " x " + num(out_h) + " x " + num(out_w) + " = " +
                                  num(out_size) + " values but output buffer " + num(inst.output) + " has size " +
                                  num(size(inst.output)));
+    const std::size_t scratch = mul_sat(mul_sat(out_h, out_w), add_sat(patch, filters));
+    if (scratch > limits_.max_scratch_floats)
+      fail(path, "CONV2D needs " + num(scratch) + " floats of im2col scratch, more than the limit of " +
+                     num(limits_.max_scratch_floats));
   }
 
   void check_max_pool2d(const Instruction& inst, const std::string& path) {

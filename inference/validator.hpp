@@ -17,6 +17,9 @@ struct ModelLimits {
   std::size_t max_buffer_floats = 1'000'000;
   // Total floats of all weight matrices and bias vectors.
   std::size_t max_weight_floats = 10'000'000;
+  // im2col scratch of one CONV2D (positions x (patch + filters)), which the
+  // engine allocates per thread.
+  std::size_t max_scratch_floats = 50'000'000;
 };
 
 // What the engine needs from a model that passed validation.

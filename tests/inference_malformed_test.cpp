@@ -245,6 +245,25 @@ TEST(MalformedCorpus, RandomMutationsNeverCrash) {
   EXPECT_GT(rejected, 2000);
 }
 
+TEST(MalformedCorpus, Conv2dScratchIsBounded) {
+  // 1 filter of 10x100 over a 1x1 input padded to 109x1099: 100000 output
+  // positions of 1000 values each would need 100M floats of im2col scratch.
+  std::string row = "[";
+  for (int i = 0; i < 1000; ++i) row += (i ? ",1" : "1");
+  row += "]";
+  const std::string text = R"({"feature_size":1,"buffer_sizes":[1,100000],"instructions":[
+      {"type":"CONV2D","input":0,"output":1,"weights":0,"in_channels":1,"height":1,"width":1,
+       "kernel":[10,100],"stride":[1,1],"padding":[54,549]}],"weights":[[)" + row + R"(]],"bias":[[0]]})";
+  try {
+    InstructionModel::load_string(text);
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("instructions[0]: CONV2D needs 100100000 floats of im2col scratch"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(MalformedCorpus, FilesThatCannotBeReadAreIoErrors) {
   EXPECT_THROW(InstructionModel::load("/nonexistent/model.json"), IoError);
   EXPECT_THROW(InstructionModel::load("/"), Error);
