@@ -19,6 +19,10 @@ find_path(INSTNN_CBLAS_INCLUDE_DIR cblas.h
   REQUIRED)
 if(NOT TARGET instnn_blas)
   add_library(instnn_blas INTERFACE)
+  set_target_properties(instnn_blas PROPERTIES EXPORT_NAME blas)
   target_link_libraries(instnn_blas INTERFACE BLAS::BLAS)
-  target_include_directories(instnn_blas SYSTEM INTERFACE ${INSTNN_CBLAS_INCLUDE_DIR})
+  # cblas.h is only needed to compile instnn itself; an installed package
+  # must not carry this machine's absolute path, only the link to BLAS.
+  target_include_directories(instnn_blas SYSTEM INTERFACE
+    $<BUILD_INTERFACE:${INSTNN_CBLAS_INCLUDE_DIR}>)
 endif()

@@ -1,5 +1,6 @@
 # cmake --install: libraries, headers, the instnn executable, and a
-# relocatable package config for find_package(instnn).
+# relocatable package config for find_package(instnn). Every installed path
+# is relative to the prefix, so the tree can be moved after installing.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS instnn instnn_inference instnn_blas EXPORT instnnTargets
@@ -9,7 +10,10 @@ install(TARGETS instnn instnn_inference instnn_blas EXPORT instnnTargets
 if(INSTNN_BUILD_TOOLS)
   install(TARGETS instnn_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-foreach(dir core backends layers optim data inference)
+# The public headers. backends/ is left out on purpose: its headers are the
+# kernels' internals (Eigen maps, GEMM engine); users pick a backend by name
+# through core/backend.hpp.
+foreach(dir core layers optim data inference)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${INSTNN_INCLUDE_INSTALL_DIR}/${dir}
           FILES_MATCHING PATTERN "*.hpp")
 endforeach()
@@ -18,7 +22,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/instnn.hpp DESTINATION ${INSTNN_INCLUDE_INST
 set(INSTNN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/instnn)
 install(EXPORT instnnTargets NAMESPACE instnn:: DESTINATION ${INSTNN_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/instnnConfig.cmake.in
-  ${PROJECT_BINARY_DIR}/instnnConfig.cmake INSTALL_DESTINATION ${INSTNN_CMAKE_DIR})
+  ${PROJECT_BINARY_DIR}/instnnConfig.cmake INSTALL_DESTINATION ${INSTNN_CMAKE_DIR}
+  PATH_VARS INSTNN_INCLUDE_INSTALL_DIR CMAKE_INSTALL_BINDIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/instnnConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/instnnConfig.cmake ${PROJECT_BINARY_DIR}/instnnConfigVersion.cmake
