@@ -65,7 +65,10 @@ Shape Pool2DLayer::output_shape() const {
 }
 
 Shape Pool2DLayer::batch_output_shape(int batch) const {
-  return Shape{batch, geometry_.channels, geometry_.out_height(), geometry_.out_width()};
+  const Shape per_sample = output_shape();
+  Shape s{batch};
+  for (int i = 0; i < per_sample.rank(); ++i) s.push_back(per_sample[i]);
+  return s;
 }
 
 nlohmann::json Pool2DLayer::config() const {
@@ -155,27 +158,6 @@ void GlobalAveragePooling2D::build(const Shape& input_shape, Rng&) {
   mark_built(input_shape);
 }
 
-const Tensor& GlobalAveragePooling2D::forward(const Tensor& x, Mode) {
-  batch_ = check_input(x);
-  // The pool output [n][C][1][1] is laid out exactly as [n][C].
-  y_.resize(Shape{batch_, geometry_.channels});
-  backend().avgpool2d_forward(geometry_, batch_, x.data(), y_.data());
-  return y_;
-}
-
-const Tensor& GlobalAveragePooling2D::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(batch_ >= 0, ConfigError, "GlobalAveragePooling2D '", name(),
-               "': backward before forward");
-  check_output_grad(y_, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
-  dx_.resize(Shape{batch_, geometry_.channels, geometry_.height, geometry_.width});
-  backend().avgpool2d_backward(geometry_, batch_, dy.data(), dx_.data());
-  return dx_;
-}
-
 namespace {
 LoweredOp pool_op(LoweredOp::Kind kind, const Layer& layer, const Pool2DGeometry& g) {
   LoweredOp op;
@@ -196,8 +178,5 @@ void AveragePooling2D::lower(Lowering& lowering) const {
   lowering.add(pool_op(LoweredOp::Kind::AvgPool2D, *this, geometry()));
 }
 
-void GlobalAveragePooling2D::lower(Lowering& lowering) const {
-  lowering.add(pool_op(LoweredOp::Kind::AvgPool2D, *this, geometry_));
-}
 
 }  // namespace instnn

@@ -86,27 +86,18 @@ class AveragePooling2D : public Pool2DLayer {
   int batch_ = -1;  // of the last forward
 };
 
-// (C, H, W) -> (C,): the mean of each channel's map (an average pool whose
-// window is the whole map).
-class GlobalAveragePooling2D : public Layer {
+// (C, H, W) -> (C,): the mean of each channel's map, i.e. an average pool
+// whose window is the whole map.
+class GlobalAveragePooling2D : public AveragePooling2D {
  public:
-  explicit GlobalAveragePooling2D(std::string name = {}) : Layer(std::move(name)) {}
+  explicit GlobalAveragePooling2D(std::string name = {})
+      : AveragePooling2D(Pool2DOptions(1), std::move(name)) {}
   static std::unique_ptr<Layer> from_config(const nlohmann::json& config);
 
   std::string type() const override { return "GlobalAveragePooling2D"; }
   void build(const Shape& input_shape, Rng& rng) override;
   Shape output_shape() const override { return Shape{geometry_.channels}; }
-  const Tensor& forward(const Tensor& x, Mode mode) override;
-  const Tensor& backward(const Tensor& dy, bool need_dx) override;
-  void lower(Lowering& lowering) const override;
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
-
-  const Pool2DGeometry& geometry() const { return geometry_; }
-
- private:
-  Pool2DGeometry geometry_;
-  Tensor y_, dx_;
-  int batch_ = -1;
 };
 
 }  // namespace instnn
