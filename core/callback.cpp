@@ -136,6 +136,15 @@ void HistoryLogger::on_epoch_end(Sequential&, TrainingState& s, const EpochLogs&
   write_file_atomically(path_, json ? history_.to_json().dump(2) + "\n" : history_.to_csv());
 }
 
+void StopOnFlag::on_batch_end(Sequential&, TrainingState& s) {
+  if (!flag_.load(std::memory_order_relaxed) || stopped_) return;
+  stopped_ = true;
+  epoch_ = s.epoch;
+  batch_ = s.batch;
+  batches_ = s.batches;
+  s.stop_after_batch = true;
+}
+
 LearningRateScheduler::LearningRateScheduler(std::function<float(int, float)> fn)
     : fn_(std::move(fn)) {}
 

@@ -2,6 +2,7 @@
 // checkpoints, history files, learning-rate schedules.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -23,6 +24,11 @@ struct TrainingState {
   double loss = 0;           // running mean loss of this epoch
   EpochLogs running;         // running metrics of this epoch
   bool stop_training = false;  // set by a callback to end fit() after this epoch
+  // Set by a callback in on_batch_end to end fit() right after this batch.
+  // The epoch is then unfinished: it does not count in epochs_done(), is not
+  // in the history and gets no on_epoch_end (so ModelCheckpoint does not
+  // save it); resuming runs that epoch again from its start.
+  bool stop_after_batch = false;
 };
 
 class Callback {
@@ -96,6 +102,26 @@ class HistoryLogger : public Callback {
  private:
   std::string path_;
   History history_;
+};
+
+// Ends fit() after the current batch once `flag` is true (e.g. set by a
+// SIGINT handler: a lock-free atomic is safe to store from one). The flag is
+// only read, once per batch.
+class StopOnFlag : public Callback {
+ public:
+  explicit StopOnFlag(const std::atomic<bool>& flag) : flag_(flag) {}
+  void on_train_begin(Sequential&, TrainingState&) override { stopped_ = false; }
+  void on_batch_end(Sequential&, TrainingState&) override;
+  // Whether this callback ended the last fit(), and where.
+  bool stopped() const { return stopped_; }
+  int stopped_epoch() const { return epoch_; }
+  int stopped_batch() const { return batch_; }
+  int batches() const { return batches_; }
+
+ private:
+  const std::atomic<bool>& flag_;
+  bool stopped_ = false;
+  int epoch_ = 0, batch_ = 0, batches_ = 0;
 };
 
 // Sets the learning rate at the start of every epoch from fn(epoch0, lr).

@@ -1,6 +1,7 @@
 #include "core/sequential.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -210,6 +211,26 @@ void Sequential::run_backward(const Tensor& grad) {
   for (std::size_t i = layers_.size(); i-- > 0;) g = &layers_[i]->backward(*g, i > 0);
 }
 
+void Sequential::check_gradients(const std::vector<Parameter*>& params, int epoch, std::size_t batch,
+                                 int batches) const {
+  for (const Parameter* p : params) {
+    // Inf/NaN are the floats whose magnitude bits are >= the Inf pattern; an
+    // integer max is associative, so this pass vectorises (a float sum would
+    // not, and would cost a noticeable share of a small model's batch).
+    std::uint32_t largest = 0;
+    const float* g = p->grad.data();
+    for (std::size_t i = 0, n = p->grad.size(); i < n; ++i)
+      largest = std::max(largest, std::bit_cast<std::uint32_t>(g[i]) & 0x7fffffffu);
+    if (largest < 0x7f800000u) continue;
+    std::size_t at = 0;
+    while (at < p->grad.size() && std::isfinite(g[at])) ++at;
+    throw NumericError("training diverged: the gradient of '" + p->name + "' is " +
+                       std::to_string(g[at]) + " (element " + std::to_string(at) + ") at epoch " +
+                       std::to_string(epoch) + ", batch " + std::to_string(batch) + " of " +
+                       std::to_string(batches) + "; try a lower learning rate or gradient clipping");
+  }
+}
+
 double Sequential::train_epoch(const DataSource& data, const FitOptions& options,
                                TrainingState& state, std::vector<Callback*>& callbacks,
                                EpochLogs& logs) {
@@ -239,6 +260,9 @@ double Sequential::train_epoch(const DataSource& data, const FitOptions& options
                          "; try a lower learning rate or gradient clipping");
     for (auto& m : metrics_) m->update(pred, targets);
     run_backward(grad_);
+    // A finite loss can still give Inf/NaN gradients (overflow in backward);
+    // one such step would poison every weight, so stop before taking it.
+    check_gradients(params, state.epoch, b, state.batches);
     optimizer_->step(*backend_, params);
 
     loss_sum += double(loss) * count;
@@ -247,6 +271,7 @@ double Sequential::train_epoch(const DataSource& data, const FitOptions& options
     state.loss = loss_sum / seen;
     for (auto& m : metrics_) state.running[m->name()] = m->result();
     for (Callback* cb : callbacks) cb->on_batch_end(*this, state);
+    if (state.stop_after_batch) break;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -310,6 +335,7 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
     const float lr = optimizer_->current_learning_rate();
     EpochLogs logs;
     logs["seconds"] = train_epoch(*training, options, state, callbacks, logs);
+    if (state.stop_after_batch) break;  // unfinished epoch: not logged, not counted
     logs["lr"] = lr;
     if (validation)
       for (const auto& [k, v] : evaluate(*validation, std::max(options.batch_size, 256)))

@@ -147,6 +147,9 @@ class Sequential {
   void ensure_built(const Shape& sample_shape);
   void check_compiled(const char* what) const;
   void run_backward(const Tensor& grad);
+  // NumericError naming the parameter, epoch and batch on any Inf/NaN.
+  void check_gradients(const std::vector<Parameter*>& params, int epoch, std::size_t batch,
+                       int batches) const;
   double train_epoch(const DataSource& data, const FitOptions& options, TrainingState& state,
                      std::vector<Callback*>& callbacks, EpochLogs& logs);
 

@@ -4,7 +4,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include "inference/error.hpp"
+
 namespace instnn::cli {
+
+// Training was stopped by SIGINT/SIGTERM after saving a checkpoint; main()
+// prints the message (how to resume) and exits with 130, as shells do for
+// Ctrl-C.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
 
 // Each registrar adds one sub-command. The callback it installs throws
 // instnn::Error on failure; main() turns that into a one-line message on

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const instnn::cli::Interrupted& e) {
+    std::cerr << "instnn: " << e.what() << "\n";
+    return 130;
   } catch (const instnn::Error& e) {
     std::cerr << "instnn: error: " << e.what() << "\n";
     return 1;

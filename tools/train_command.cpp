@@ -1,5 +1,10 @@
 // instnn train: build (or resume) a model, train it on an MNIST-style
 // directory, save a checkpoint after every epoch, report test accuracy.
+// Ctrl-C (SIGINT) or SIGTERM finishes the current batch, saves a checkpoint
+// and exits with 130; `--resume` then re-runs the unfinished epoch.
+#include <signal.h>
+
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 
@@ -29,6 +34,36 @@ struct TrainArgs {
   double validation_split = 0;
   std::string resume;
   bool quiet = false;
+};
+
+// Set from the signal handler; lock-free, so storing to it there is safe.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_interrupt(int) { g_interrupted.store(true, std::memory_order_relaxed); }
+
+// Installs the handlers for the duration of training. SA_RESETHAND: a second
+// Ctrl-C gets the default action, so a user can still kill a stuck run.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
 };
 
 nlohmann::json model_config(const std::string& model) {
@@ -78,7 +113,25 @@ void run_train(const TrainArgs& a) {
   if (!a.history.empty()) f.callbacks.push_back(&history.emplace(a.history));
   INSTNN_CHECK(f.initial_epoch < f.epochs, ConfigError, "nothing to do: the checkpoint has already ",
                "trained ", f.initial_epoch, " of ", f.epochs, " epochs");
-  model.fit(data.train, f);
+  StopOnFlag stop(g_interrupted);
+  f.callbacks.push_back(&stop);
+  {
+    InterruptGuard guard;
+    model.fit(data.train, f);
+  }
+  if (stop.stopped()) {
+    // The weights include the finished batches of the unfinished epoch; the
+    // checkpoint still counts only the finished epochs, so --resume runs the
+    // interrupted epoch again (from these weights) up to the target.
+    model.save(a.out);
+    std::fflush(stdout);
+    throw Interrupted("interrupted at epoch " + std::to_string(stop.stopped_epoch()) + ", batch " +
+                      std::to_string(stop.stopped_batch()) + " of " + std::to_string(stop.batches()) +
+                      "; saved checkpoint '" + a.out + "' (" + std::to_string(model.epochs_done()) +
+                      " of " + std::to_string(model.target_epochs()) + " epochs done; epoch " +
+                      std::to_string(stop.stopped_epoch()) + " will run again).\nResume with: " +
+                      "instnn train --resume " + a.out + " --data " + a.data + " --out " + a.out);
+  }
 
   const auto result = model.evaluate(data.test);
   std::printf("test loss: %.4f - test accuracy: %.4f (%zu images)\n", result.at("loss"),

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Ctrl-C during `instnn train`: the run finishes its batch, saves a checkpoint,
+# exits with 130 and says how to resume; --resume then trains to the epoch
+# count stored in the checkpoint.
+#   train_interrupt.sh INSTNN_EXECUTABLE WORK_DIR
+set -euo pipefail
+cli=$1
+work=$2
+rm -rf "$work"
+mkdir -p "$work/data"
+fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f"; cat "$f"; done >&2; exit 1; }
+
+# A tiny MNIST-style data set: 8x8 images, labels from the mean brightness.
+python3 - "$work/data" <<'PY'
+import random, struct, sys
+out = sys.argv[1]
+def write(name, n, seed):
+    rng = random.Random(seed)
+    images, labels = bytearray(), bytearray()
+    for _ in range(n):
+        pixels = [rng.randrange(256) for _ in range(64)]
+        images += bytes(pixels)
+        labels.append(min(9, sum(pixels) * 10 // (64 * 256)))
+    with open(f"{out}/{name}-images-idx3-ubyte", "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 8, 8) + images)
+    with open(f"{out}/{name}-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 0x801, n) + labels)
+write("train", 12000, 1)
+write("t10k", 200, 2)
+PY
+cat >"$work/model.json" <<'JSON'
+{"layers": [{"type": "Dense", "units": 32, "activation": "relu"}, {"type": "Dense", "units": 10}]}
+JSON
+
+ckpt=$work/run.ckpt
+# Batches of 1 make an epoch long enough to be interrupted in the middle.
+"$cli" train --model "$work/model.json" --data "$work/data" --epochs 3 --batch-size 1 \
+    --threads 1 --out "$ckpt" --quiet >"$work/train.log" 2>"$work/train.err.log" &
+pid=$!
+# Interrupt during epoch 2: as soon as epoch 1's checkpoint appears.
+for _ in $(seq 1 6000); do
+  [[ -e "$ckpt" ]] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.02
+done
+[[ -e "$ckpt" ]] || fail "no checkpoint after epoch 1"
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[[ $rc -eq 130 ]] || fail "expected exit code 130 after SIGINT, got $rc"
+grep -q "interrupted at epoch 2, batch [0-9]* of 12000" "$work/train.err.log" || fail "no interruption message"
+grep -qF "Resume with: instnn train --resume $ckpt --data $work/data --out $ckpt" "$work/train.err.log" ||
+  fail "no resume command in the message"
+grep -q "test accuracy" "$work/train.log" && fail "an interrupted run must not report test accuracy"
+ls "$work" | grep -q '\.tmp\.' && fail "a temporary checkpoint file was left behind"
+
+# Resume: epoch 2 runs again, then 3 (the count stored in the checkpoint, not --epochs' default).
+"$cli" train --resume "$ckpt" --data "$work/data" --out "$ckpt" --batch-size 1 --threads 1 --quiet \
+    >"$work/resume.log" 2>"$work/resume.err.log" || fail "resume failed"
+grep -q "Resuming '$ckpt' after epoch 1 of 3" "$work/resume.log" || fail "resume did not start after epoch 1 of 3"
+grep -q "test accuracy" "$work/resume.log" || fail "resumed run did not finish"
+
+# A finished checkpoint has nothing left to do.
+rc=0
+"$cli" train --resume "$ckpt" --data "$work/data" --quiet >"$work/again.log" 2>"$work/again.err.log" || rc=$?
+[[ $rc -eq 1 ]] && grep -q "nothing to do: the checkpoint has already trained 3 of 3 epochs" "$work/again.err.log" ||
+  fail "resuming a finished checkpoint: rc $rc"
+rm -rf "$work"
+echo "PASS"
