@@ -322,12 +322,20 @@ class Validator {
     if (inst.inputs.size() < 2)
       fail(path + ".input", "The number of input buffers for elementwise operations must be at least 2, got " +
                                 num(inst.inputs.size()));
-    for (std::size_t j = 0; j < inst.inputs.size(); ++j)
+    // Shorter inputs would be read past their end; longer ones make the
+    // references disagree (the crate writes size(output) values, the Python
+    // reference the input width), so sizes must be equal (section 12).
+    for (std::size_t j = 0; j < inst.inputs.size(); ++j) {
       if (size(inst.inputs[j]) < size(inst.output))
         fail(path + ".input[" + num(j) + "]", name + " reads " + num(size(inst.output)) +
                                                   " values (the size of output buffer " + num(inst.output) +
                                                   ") but input buffer " + num(inst.inputs[j]) + " has size " +
                                                   num(size(inst.inputs[j])));
+      if (size(inst.inputs[j]) > size(inst.output))
+        fail(path + ".output", name + " combines input buffer " + num(inst.inputs[j]) + " of size " +
+                                   num(size(inst.inputs[j])) + " but output buffer " + num(inst.output) +
+                                   " has only size " + num(size(inst.output)));
+    }
   }
 
   void check_heads(const Instruction& inst, const std::string& path, const std::string& name) {

@@ -133,11 +133,6 @@ INSTANTIATE_TEST_SUITE_P(
                           {"type":"ADD_ELEMENTWISE_BUFFERS","input":[1,1],"output":1}],"weights":[],"bias":[]})",
                       {{1.5f, -2}},
                       {{3, -4}}},
-        SemanticsCase{"elementwise_buffers_longer_input_reads_prefix",
-                      R"({"features":["a[3]","b[2]"],"buffer_sizes":[3,2,2],"instructions":[
-                          {"type":"MULTIPLY_ELEMENTWISE_BUFFERS","input":[0,1],"output":2}],"weights":[],"bias":[]})",
-                      {{1, 2, 3, 4, 5}},
-                      {{4, 10}}},
         SemanticsCase{"multiply_buffer_heads",
                       R"({"features":["d[4]","h[2]"],"buffer_sizes":[4,2,4],"instructions":[
                           {"type":"MULTIPLY_BUFFER_HEADS","input":[0,1],"output":2}],"weights":[],"bias":[]})",

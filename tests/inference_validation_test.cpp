@@ -263,6 +263,12 @@ INSTANTIATE_TEST_SUITE_P(
                                               Json::parse(R"({"type":"MULTIPLY_ELEMENTWISE_BUFFERS","input":[1,0],"output":1})"));
                    },
                    {"instructions[1].input[1]", "reads 3 values", "input buffer 0 has size 2"}},
+        RejectCase{"elementwise_buffers_longer_input",
+                   [](Json& m) {
+                     m["instructions"].insert(m["instructions"].begin() + 1,
+                                              Json::parse(R"({"type":"ADD_ELEMENTWISE_BUFFERS","input":[1,1],"output":0})"));
+                   },
+                   {"instructions[1].output", "combines input buffer 1 of size 3 but output buffer 0 has only size 2"}},
         RejectCase{"heads_three_inputs",
                    [](Json& m) {
                      m["instructions"].insert(m["instructions"].begin() + 1,
