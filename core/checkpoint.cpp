@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "core/allocation_budget.hpp"
 #include "core/error.hpp"
 #include "core/file_util.hpp"
 #include "core/sequential.hpp"
@@ -234,10 +235,19 @@ class CheckpointIo {
     } catch (const nlohmann::json::exception& e) {
       throw FormatError("checkpoint '" + path + "': bad compile config: " + e.what());
     }
-    m.compile(o);
+    {
+      // The config above is untrusted: building it may allocate only what
+      // the file's own tensors account for (values + gradients + optimizer
+      // moments), plus a fixed allowance for layer scratch.
+      std::size_t held = 0;
+      for (const auto* records : {&c.params, &c.state, &c.optimizer_state})
+        for (const TensorRecord& r : *records) held += r.data.size();
+      AllocationBudget budget(4 * held + (std::size_t{1} << 24), "checkpoint '" + path + "'");
+      m.compile(o);
+      m.optimizer_->init_state(m.params());
+    }
     restore(c.params, as_named(m.params()), "parameter");
     restore(c.state, m.state(), "layer state");
-    m.optimizer_->init_state(m.params());
     restore(c.optimizer_state, m.optimizer_->state(), "optimizer state");
     m.optimizer_->set_iterations(c.optimizer_iterations);
     m.epochs_done_ = c.epochs_done;
