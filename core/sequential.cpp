@@ -9,6 +9,7 @@
 #include <numeric>
 #include <set>
 
+#include "core/denormals.hpp"
 #include "core/error.hpp"
 
 namespace instnn {
@@ -324,6 +325,7 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   if (options.verbose > 0) callbacks.insert(callbacks.begin(), &progress);
 
   target_epochs_ = options.epochs;
+  const FlushDenormals flush;  // core/denormals.hpp: up to 1.9x per epoch
   TrainingState state;
   state.epochs = options.epochs;
   for (Callback* cb : callbacks) cb->on_train_begin(*this, state);

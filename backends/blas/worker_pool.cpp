@@ -1,5 +1,7 @@
 #include "backends/blas/worker_pool.hpp"
 
+#include "core/denormals.hpp"
+
 namespace instnn {
 
 WorkerPool::~WorkerPool() { stop_workers(); }
@@ -13,7 +15,13 @@ void WorkerPool::set_threads(int threads) {
 
 void WorkerPool::start_workers() {
   stopping_ = false;
-  for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+  // Workers live only for backend kernels, so they flush denormals for good
+  // (core/denormals.hpp says why).
+  for (int i = 1; i < threads_; ++i)
+    workers_.emplace_back([this] {
+      const FlushDenormals flush;
+      worker_loop();
+    });
 }
 
 void WorkerPool::stop_workers() {
