@@ -2,8 +2,8 @@
 // the peers are timed: seconds of training work per epoch (data loading
 // excluded), test accuracy after the last epoch, peak RSS. Prints one JSON
 // object. Run as a user's machine runs it:
-//   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bench/workload_train \
-//       --model mlp --data datasets/mnist [--epochs 5] [--threads 2]
+//   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bench/workload_train
+//       --model mlp --data datasets/mnist [--epochs 5] [--threads 2]   (one line)
 #include <sys/resource.h>
 
 #include <algorithm>
