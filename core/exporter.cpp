@@ -75,6 +75,14 @@ std::vector<LoweredOp> fuse(std::vector<LoweredOp> ops) {
 
 // ---------------------------------------------------------------- emission
 
+// The input preprocessing as one value per feature: empty stays empty (no
+// instruction), a single value is broadcast.
+std::vector<float> per_feature(const std::vector<float>& v, std::size_t n, const char* what) {
+  INSTNN_CHECK(v.empty() || v.size() == 1 || v.size() == n, ConfigError, "export: ", what, " has ",
+               v.size(), " values; expected 1 or the input size ", n);
+  return v.size() == 1 ? std::vector<float>(n, v[0]) : v;
+}
+
 // Writes instructions for the fused ops, keeping track of the buffer that
 // holds the current activations, its per-sample shape and its layout: the
 // portable convolution produces position-major (H, W, C) maps, which are
@@ -88,15 +96,10 @@ class Emitter {
   inference::ModelBuilder& builder() { return b_; }
   void set_input_shape(const Shape& s) { shape_ = s; }
 
+  // scale and offset are empty or one value per input feature.
   void input_affine(const std::vector<float>& scale, const std::vector<float>& offset) {
-    const std::size_t n = shape_.size();
-    auto expand = [&](const std::vector<float>& v, const char* what) {
-      INSTNN_CHECK(v.size() == 1 || v.size() == n, ConfigError, "export: ", what, " has ", v.size(),
-                   " values; expected 1 or the input size ", n);
-      return v.size() == 1 ? std::vector<float>(n, v[0]) : v;
-    };
-    if (!scale.empty()) b_.mul_elementwise(cur_, expand(scale, "input_scale"));
-    if (!offset.empty()) b_.add_elementwise(cur_, expand(offset, "input_offset"));
+    if (!scale.empty()) b_.mul_elementwise(cur_, scale);
+    if (!offset.empty()) b_.add_elementwise(cur_, offset);
   }
 
   void emit(const LoweredOp& op) {
@@ -454,7 +457,9 @@ ExportResult export_instructions(Sequential& model, const ExportOptions& options
   std::vector<std::string> names = options.features;
   if (names.empty()) names = {features == 1 ? std::string("input") : "input[" + std::to_string(features) + "]"};
   e.builder().features(names).feature_size(features);
-  e.input_affine(options.input_scale, options.input_offset);
+  const std::vector<float> scale = per_feature(options.input_scale, features, "input_scale");
+  const std::vector<float> offset = per_feature(options.input_offset, features, "input_offset");
+  e.input_affine(scale, offset);
   for (const LoweredOp& op : fused) e.emit(op);
   e.finish();
 
@@ -475,8 +480,8 @@ ExportResult export_instructions(Sequential& model, const ExportOptions& options
         in[r].assign(rows->data() + r * features, rows->data() + (r + 1) * features);
         for (std::size_t f = 0; f < features; ++f) {
           float v = in[r][f];
-          if (!options.input_scale.empty()) v *= options.input_scale.size() == 1 ? options.input_scale[0] : options.input_scale[f];
-          if (!options.input_offset.empty()) v += options.input_offset.size() == 1 ? options.input_offset[0] : options.input_offset[f];
+          if (!scale.empty()) v *= scale[f];
+          if (!offset.empty()) v += offset[f];
           x[r * features + f] = v;
         }
       }
