@@ -1,8 +1,13 @@
-// BlasBackend: batch normalisation. x is [n][channels][spatial]; each sample
-// is a [channels x spatial] block, so per-channel work is a row-wise Eigen
-// reduction or broadcast (spatial = 1 makes it a plain vector op over
-// channels).
+// BlasBackend: batch normalisation. x is [n][channels][spatial]: each
+// (sample, channel) is a contiguous row of `spatial` values, reduced or
+// transformed with the channel's statistics as scalars, which Eigen turns
+// into packet code (a broadcast of a channel vector across a row-major block
+// would not vectorise). Large batches are split into contiguous sample ranges over the
+// worker pool; per-range sums are added in range order, so a result depends
+// only on the thread count.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "backends/blas/blas_backend.hpp"
 #include "backends/blas/eigen_maps.hpp"
@@ -13,11 +18,12 @@ namespace {
 
 using ChannelVector = Eigen::Map<Eigen::ArrayXf>;
 
-eigen::ConstMatrixMap sample_block(const BatchNormGeometry& g, const float* base, int s) {
-  return eigen::matrix(base + std::size_t(s) * g.channels * g.spatial, g.channels, g.spatial);
+// The row of channel ch in sample s.
+eigen::ConstArrayMap row(const BatchNormGeometry& g, const float* base, int s, int ch) {
+  return eigen::array(base + (std::size_t(s) * g.channels + ch) * g.spatial, g.spatial);
 }
-eigen::MatrixMap sample_block(const BatchNormGeometry& g, float* base, int s) {
-  return eigen::matrix(base + std::size_t(s) * g.channels * g.spatial, g.channels, g.spatial);
+eigen::ArrayMap row(const BatchNormGeometry& g, float* base, int s, int ch) {
+  return eigen::array(base + (std::size_t(s) * g.channels + ch) * g.spatial, g.spatial);
 }
 
 // gamma * invstd and beta - mean * gamma * invstd: y = scale * x + shift.
@@ -32,6 +38,27 @@ void affine_coefficients(int channels, const float* gamma, const float* beta,
   if (beta) shift += eigen::array(beta, channels);
 }
 
+// Enough elements per thread to repay a wake-up of the pool.
+int batchnorm_parts(const BatchNormGeometry& g, int threads) {
+  constexpr std::size_t kMinParallelElements = std::size_t(1) << 16;
+  if (std::size_t(g.n) * g.channels * g.spatial < kMinParallelElements) return 1;
+  return std::max(1, std::min(threads, g.n));
+}
+
+// fn(part, first_sample, end_sample) for `parts` contiguous sample ranges.
+template <typename Fn>
+void for_sample_ranges(WorkerPool& pool, int parts, int n, const Fn& fn) {
+  pool.run(parts, [&](int part) {
+    fn(part, int(std::int64_t(n) * part / parts), int(std::int64_t(n) * (part + 1) / parts));
+  });
+}
+
+// Adds rows 1..parts-1 of a [parts x width] block of partial sums into row 0.
+void add_partials(float* partials, int parts, int width) {
+  ChannelVector total(partials, width);
+  for (int p = 1; p < parts; ++p) total += eigen::array(partials + std::size_t(p) * width, width);
+}
+
 }  // namespace
 
 void BlasBackend::batchnorm_forward_train(const BatchNormGeometry& g, const float* x,
@@ -40,23 +67,39 @@ void BlasBackend::batchnorm_forward_train(const BatchNormGeometry& g, const floa
                                           float* batch_invstd, float* running_mean,
                                           float* running_var) {
   const int c = g.channels;
-  float* stats = channel_stats_.ensure(3 * std::size_t(c));
+  const int parts = batchnorm_parts(g, threads_);
+  float* stats = channel_stats_.ensure(std::size_t(2 + parts) * c);
   ChannelVector mean(batch_mean, c), invstd(batch_invstd, c);
-  ChannelVector sq(stats, c), scale(stats + c, c), shift(stats + 2 * c, c);
+  ChannelVector scale(stats, c), shift(stats + c, c);
+  float* partials = stats + 2 * std::size_t(c);  // [parts x c]
+  ChannelVector total(partials, c);               // row 0: the sum once parts are added
   const float count = float(g.n) * float(g.spatial);
 
-  mean.setZero();
-  for (int s = 0; s < g.n; ++s) mean += sample_block(g, x, s).rowwise().sum().array();
-  mean /= count;
-  sq.setZero();
-  for (int s = 0; s < g.n; ++s)
-    sq += (sample_block(g, x, s).array().colwise() - mean).square().rowwise().sum();
+  // Two passes (mean, then squared deviations): no cancellation when the
+  // mean is large next to the spread.
+  for_sample_ranges(pool_, parts, g.n, [&](int part, int first, int end) {
+    ChannelVector sum(partials + std::size_t(part) * c, c);
+    sum.setZero();
+    for (int s = first; s < end; ++s)
+      for (int ch = 0; ch < c; ++ch) sum[ch] += row(g, x, s, ch).sum();
+  });
+  add_partials(partials, parts, c);
+  mean = total / count;
+  for_sample_ranges(pool_, parts, g.n, [&](int part, int first, int end) {
+    ChannelVector sum(partials + std::size_t(part) * c, c);
+    sum.setZero();
+    for (int s = first; s < end; ++s)
+      for (int ch = 0; ch < c; ++ch) sum[ch] += (row(g, x, s, ch) - mean[ch]).square().sum();
+  });
+  add_partials(partials, parts, c);
 
+  const ChannelVector& sq = total;  // sum of squared deviations
   invstd = (sq / count + epsilon).rsqrt();
   affine_coefficients(c, gamma, beta, mean, invstd, scale, shift);
-  for (int s = 0; s < g.n; ++s)
-    sample_block(g, y, s).array() =
-        (sample_block(g, x, s).array().colwise() * scale).colwise() + shift;
+  for_sample_ranges(pool_, parts, g.n, [&](int, int first, int end) {
+    for (int s = first; s < end; ++s)
+      for (int ch = 0; ch < c; ++ch) row(g, y, s, ch) = row(g, x, s, ch) * scale[ch] + shift[ch];
+  });
 
   // Unbiased variance for the running statistic; one value has none, keep 0.
   const float unbiased_divisor = count > 1 ? count - 1 : 1;
@@ -76,9 +119,10 @@ void BlasBackend::batchnorm_forward_infer(const BatchNormGeometry& g, const floa
   mean = eigen::array(running_mean, c);
   invstd = (eigen::array(running_var, c) + epsilon).rsqrt();
   affine_coefficients(c, gamma, beta, mean, invstd, scale, shift);
-  for (int s = 0; s < g.n; ++s)
-    sample_block(g, y, s).array() =
-        (sample_block(g, x, s).array().colwise() * scale).colwise() + shift;
+  for_sample_ranges(pool_, batchnorm_parts(g, threads_), g.n, [&](int, int first, int end) {
+    for (int s = first; s < end; ++s)
+      for (int ch = 0; ch < c; ++ch) row(g, y, s, ch) = row(g, x, s, ch) * scale[ch] + shift[ch];
+  });
 }
 
 void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
@@ -86,21 +130,29 @@ void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x,
                                      const float* batch_invstd, float* dx, float* dgamma,
                                      float* dbeta) {
   const int c = g.channels;
-  float* stats = channel_stats_.ensure(5 * std::size_t(c));
-  ChannelVector sum_dy(stats, c), sum_dy_xc(stats + c, c), a(stats + 2 * c, c),
-      b(stats + 3 * c, c), k(stats + 4 * c, c);
+  const int parts = batchnorm_parts(g, threads_);
+  float* stats = channel_stats_.ensure(std::size_t(3 + 2 * parts) * c);
+  ChannelVector a(stats, c), b(stats + c, c), k(stats + 2 * c, c);
+  float* partials = stats + 3 * std::size_t(c);  // [parts x 2c]: sum(dy), sum(dy (x-mean))
+  ChannelVector sum_dy(partials, c), sum_dy_xc(partials + c, c);  // row 0 after add_partials
   const auto mean = eigen::array(batch_mean, c);
   const auto invstd = eigen::array(batch_invstd, c);
   const float count = float(g.n) * float(g.spatial);
 
   // sum(dy) and sum(dy * (x - mean)); xhat = (x - mean) * invstd.
-  sum_dy.setZero();
-  sum_dy_xc.setZero();
-  for (int s = 0; s < g.n; ++s) {
-    const auto d = sample_block(g, dy, s).array();
-    sum_dy += d.rowwise().sum();
-    sum_dy_xc += ((sample_block(g, x, s).array().colwise() - mean) * d).rowwise().sum();
-  }
+  for_sample_ranges(pool_, parts, g.n, [&](int part, int first, int end) {
+    ChannelVector part_dy(partials + std::size_t(part) * 2 * c, c);
+    ChannelVector part_dy_xc(partials + std::size_t(part) * 2 * c + c, c);
+    part_dy.setZero();
+    part_dy_xc.setZero();
+    for (int s = first; s < end; ++s)
+      for (int ch = 0; ch < c; ++ch) {
+        const auto d = row(g, dy, s, ch);
+        part_dy[ch] += d.sum();
+        part_dy_xc[ch] += ((row(g, x, s, ch) - mean[ch]) * d).sum();
+      }
+  });
+  add_partials(partials, parts, 2 * c);
   if (dbeta) eigen::array(dbeta, c) = sum_dy;
   if (dgamma) eigen::array(dgamma, c) = sum_dy_xc * invstd;
 
@@ -112,12 +164,11 @@ void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x,
     a = invstd;
   b = a * invstd.square() * sum_dy_xc / count;
   k = a * sum_dy / count;
-  for (int s = 0; s < g.n; ++s)
-    sample_block(g, dx, s).array() =
-        (sample_block(g, dy, s).array().colwise() * a -
-         (sample_block(g, x, s).array().colwise() - mean).colwise() * b)
-            .colwise() -
-        k;
+  for_sample_ranges(pool_, parts, g.n, [&](int, int first, int end) {
+    for (int s = first; s < end; ++s)
+      for (int ch = 0; ch < c; ++ch)
+        row(g, dx, s, ch) = row(g, dy, s, ch) * a[ch] - (row(g, x, s, ch) - mean[ch]) * b[ch] - k[ch];
+  });
 }
 
 }  // namespace instnn
