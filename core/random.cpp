@@ -6,23 +6,9 @@
 namespace instnn {
 
 namespace {
-std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+std::uint64_t splitmix64(std::uint64_t& x) { return mix64(x += kGoldenGamma); }
 std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 }  // namespace
-
-std::uint64_t hash64(std::uint64_t seed, std::uint64_t index) {
-  std::uint64_t x = seed ^ (index * 0xd1b54a32d192ed03ULL);
-  return splitmix64(x);
-}
-
-float hash_uniform(std::uint64_t seed, std::uint64_t index) {
-  return static_cast<float>(hash64(seed, index) >> 40) * (1.0f / 16777216.0f);
-}
 
 Rng::Rng(std::uint64_t seed) {
   for (auto& s : state_) s = splitmix64(seed);
