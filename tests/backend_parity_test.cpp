@@ -490,6 +490,9 @@ INSTANTIATE_TEST_SUITE_P(
                       PoolCase{pool(3, 7, 7, 2, 2, 2, 2), 2},    // odd: last row/col dropped
                       PoolCase{pool(32, 26, 26, 2, 2, 2, 2), 3}, // CNN layer 1
                       PoolCase{pool(64, 11, 11, 2, 2, 2, 2), 2}, // CNN layer 2
+                      PoolCase{pool(3, 9, 8, 2, 2, 2, 2), 2},    // even width, odd height
+                      PoolCase{pool(2, 40, 600, 2, 2, 2, 2), 1}, // even width, several blocks
+                      PoolCase{pool(1, 4, 1100, 2, 2, 2, 2), 1}, // rows too wide for a block
                       PoolCase{pool(2, 13, 13, 3, 3, 2, 2), 3},  // overlapping windows
                       PoolCase{pool(2, 9, 31, 2, 3, 1, 2), 2},   // non-square, stride 1x2
                       PoolCase{pool(5, 97, 7, 3, 1, 3, 1), 1},   // 3x1 window

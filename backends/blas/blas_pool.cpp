@@ -10,10 +10,51 @@ namespace instnn {
 
 namespace {
 
-// One plane of 2x2, stride-2 max pooling; argmax offsets are plane-relative
-// plus `offset`. Ties: the first in row-major window order wins. Written
-// without branches (selects compile to blends/cmovs): on real activations
-// each comparison is a coin flip, and mispredictions cost more than the work.
+// Pair results per block of maxpool_plane_2x2_even, on the stack.
+constexpr int kPairs = 1024;
+
+// One plane of 2x2, stride-2 max pooling with an even width (2 * wo); argmax
+// offsets are plane-relative plus `offset`. Ties: the first in row-major
+// window order wins. Two passes of branch-free selects that the compiler
+// vectorises, over blocks of output rows: the best of each horizontal pair
+// in the block's input rows (one long stride-2 loop: with an even width no
+// pair straddles two rows), then the better of the two rows of each window.
+// Needs 2 * wo <= kPairs.
+void maxpool_plane_2x2_even(int ho, int wo, const float* x, float* y, std::int32_t* argmax,
+                            std::int32_t offset) {
+  float pair_max[kPairs];
+  std::int32_t pair_at[kPairs];
+  const int block_rows = kPairs / (2 * wo);
+  for (int oy0 = 0; oy0 < ho; oy0 += block_rows) {
+    const int rows = std::min(block_rows, ho - oy0);
+    const float* in = x + 4 * oy0 * wo;
+    const std::int32_t in_offset = offset + 4 * oy0 * wo;
+    for (int i = 0; i < 2 * rows * wo; ++i) {
+      const float a = in[2 * i], b = in[2 * i + 1];
+      const bool right = b > a;  // strict: the left one wins a tie
+      pair_max[i] = right ? b : a;
+      pair_at[i] = in_offset + 2 * i + (right ? 1 : 0);
+    }
+    for (int oy = 0; oy < rows; ++oy) {
+      const float* top = pair_max + 2 * oy * wo;
+      const float* bottom = top + wo;
+      const std::int32_t* top_at = pair_at + 2 * oy * wo;
+      const std::int32_t* bottom_at = top_at + wo;
+      float* yo = y + (oy0 + oy) * wo;
+      std::int32_t* ao = argmax + (oy0 + oy) * wo;
+      for (int ox = 0; ox < wo; ++ox) {
+        const bool lower = bottom[ox] > top[ox];  // strict: the top row wins a tie
+        yo[ox] = lower ? bottom[ox] : top[ox];
+        ao[ox] = lower ? bottom_at[ox] : top_at[ox];
+      }
+    }
+  }
+}
+
+// One plane of 2x2, stride-2 max pooling of any width, one window at a time,
+// with the same tie rule. Branch-free (selects compile to blends/cmovs): on
+// real activations each comparison is a coin flip, and mispredictions cost
+// more than the work. Faster than the two passes on short odd rows.
 void maxpool_plane_2x2(int width, int ho, int wo, const float* x, float* y, std::int32_t* argmax,
                        std::int32_t offset) {
   for (int oy = 0; oy < ho; ++oy) {
@@ -72,6 +113,7 @@ void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const fl
   const std::size_t in_plane = std::size_t(g.height) * g.width;
   const std::size_t out_plane = std::size_t(ho) * wo;
   const bool two_by_two = g.pool_h == 2 && g.pool_w == 2 && g.stride_h == 2 && g.stride_w == 2;
+  const bool even_rows = two_by_two && g.width == 2 * wo && 2 * wo <= kPairs;
   const int parts = pool_parts(g, batch);
   pool_.run(parts, [&](int part) {
     const int s_end = int(std::int64_t(batch) * (part + 1) / parts);
@@ -79,7 +121,10 @@ void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const fl
       for (int c = 0; c < g.channels; ++c) {
         const std::size_t plane = std::size_t(s) * g.channels + c;
         const auto offset = std::int32_t(c * in_plane);
-        if (two_by_two)
+        if (even_rows)
+          maxpool_plane_2x2_even(ho, wo, x + plane * in_plane, y + plane * out_plane,
+                                 argmax + plane * out_plane, offset);
+        else if (two_by_two)
           maxpool_plane_2x2(g.width, ho, wo, x + plane * in_plane, y + plane * out_plane,
                             argmax + plane * out_plane, offset);
         else
