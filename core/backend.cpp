@@ -53,6 +53,22 @@ void Backend::softmax_backward(int rows, int cols, const float* y, const float* 
   }
 }
 
+void Backend::conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x,
+                                  const float* w, const float* b, float* y) {
+  conv2d_forward(g, batch, x, w, b, y);
+  activation_forward(ActivationSpec{ActivationKind::ReLU}, std::size_t(batch) * g.output_size(),
+                     y, y);
+}
+
+void Backend::conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
+                                   const float* w, const float* y, const float* dy, float* dz,
+                                   float* dx, float* dw, float* db) {
+  // ReLU's derivative from its output: y > 0 exactly where its input is.
+  activation_backward(ActivationSpec{ActivationKind::ReLU}, std::size_t(batch) * g.output_size(),
+                      y, y, dy, dz);
+  conv2d_backward(g, batch, x, w, dz, dx, dw, db);
+}
+
 void Conv2DGeometry::validate() const {
   INSTNN_CHECK(in_channels > 0 && height > 0 && width > 0 && out_channels > 0 && kernel_h > 0 &&
                    kernel_w > 0 && stride_h > 0 && stride_w > 0 && pad_h >= 0 && pad_w >= 0,

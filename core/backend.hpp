@@ -169,6 +169,18 @@ class Backend {
   // batch; dx is assigned if not null.
   virtual void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                                const float* dy, float* dx, float* dw, float* db) = 0;
+  // Convolution followed by ReLU, the common pair, fused where a backend can
+  // (the blas backend applies it while writing y and while gathering dy; an
+  // unfused pair costs two more passes over the largest activations). The
+  // defaults run the separate kernels.
+  // y = max(conv(x, w) + b, 0).
+  virtual void conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x,
+                                   const float* w, const float* b, float* y);
+  // conv2d_backward of dy * (y > 0), y being conv2d_relu_forward's output.
+  // dz is scratch of y's size that a fusing backend may leave untouched.
+  virtual void conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
+                                    const float* w, const float* y, const float* dy, float* dz,
+                                    float* dx, float* dw, float* db);
   // argmax[i] = index within the sample (c*H*W + y*W + x) of the max for
   // output i (first max wins on ties).
   virtual void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,

@@ -156,14 +156,18 @@ const Tensor& Conv2D::forward(const Tensor& x, Mode) {
   x_ = &x;
   const Shape out = output_shape();
   const Shape batch_out{n, out[0], out[1], out[2]};
-  const bool has_act = options_.activation_.kind != ActivationKind::Linear;
-  Tensor& z = has_act ? z_ : y_;
-  z.resize(batch_out);
-  backend().conv2d_forward(geometry_, n, x.data(), kernel_.value.data(),
-                           options_.use_bias_ ? bias_.value.data() : nullptr, z.data());
-  if (has_act) {
-    y_.resize(batch_out);
-    backend().activation_forward(options_.activation_, z.size(), z.data(), y_.data());
+  const ActivationKind act = options_.activation_.kind;
+  const float* b = options_.use_bias_ ? bias_.value.data() : nullptr;
+  y_.resize(batch_out);
+  if (act == ActivationKind::ReLU) {
+    // Fused: no pre-activation tensor is kept, ReLU's derivative comes from y.
+    backend().conv2d_relu_forward(geometry_, n, x.data(), kernel_.value.data(), b, y_.data());
+  } else if (act == ActivationKind::Linear) {
+    backend().conv2d_forward(geometry_, n, x.data(), kernel_.value.data(), b, y_.data());
+  } else {
+    z_.resize(batch_out);
+    backend().conv2d_forward(geometry_, n, x.data(), kernel_.value.data(), b, z_.data());
+    backend().activation_forward(options_.activation_, z_.size(), z_.data(), y_.data());
   }
   return y_;
 }
@@ -172,22 +176,29 @@ const Tensor& Conv2D::backward(const Tensor& dy, bool need_dx) {
   INSTNN_CHECK(x_ != nullptr, ConfigError, "Conv2D '", name(), "': backward before forward");
   check_output_grad(y_, dy);
   const int n = static_cast<int>(dy.dim(0));
+  const ActivationKind act = options_.activation_.kind;
+  float* db = options_.use_bias_ ? bias_.grad.data() : nullptr;
+  float* dx = nullptr;
+  if (need_dx) {
+    dx_.resize(x_->shape());
+    dx = dx_.data();
+  } else {
+    dx_.resize(Shape{0});
+  }
+  if (act == ActivationKind::ReLU) {
+    dz_.resize(dy.shape());  // scratch for backends that do not fuse
+    backend().conv2d_relu_backward(geometry_, n, x_->data(), kernel_.value.data(), y_.data(),
+                                   dy.data(), dz_.data(), dx, kernel_.grad.data(), db);
+    return dx_;
+  }
   const float* dz = dy.data();
-  if (options_.activation_.kind != ActivationKind::Linear) {
+  if (act != ActivationKind::Linear) {
     dz_.resize(dy.shape());
     backend().activation_backward(options_.activation_, dy.size(), z_.data(), y_.data(), dy.data(),
                                   dz_.data());
     dz = dz_.data();
   }
-  float* db = options_.use_bias_ ? bias_.grad.data() : nullptr;
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    backend().conv2d_backward(geometry_, n, x_->data(), kernel_.value.data(), dz, nullptr,
-                              kernel_.grad.data(), db);
-    return dx_;
-  }
-  dx_.resize(x_->shape());
-  backend().conv2d_backward(geometry_, n, x_->data(), kernel_.value.data(), dz, dx_.data(),
+  backend().conv2d_backward(geometry_, n, x_->data(), kernel_.value.data(), dz, dx,
                             kernel_.grad.data(), db);
   return dx_;
 }

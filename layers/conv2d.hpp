@@ -73,7 +73,7 @@ class Conv2D : public Layer {
   Conv2DGeometry geometry_;
   Parameter kernel_, bias_;
   const Tensor* x_ = nullptr;  // forward input, kept for backward
-  Tensor z_;                   // pre-activation (only with an activation)
+  Tensor z_;                   // pre-activation (activations other than ReLU, which is fused)
   Tensor y_, dz_, dx_;
 };
 

@@ -351,16 +351,26 @@ Conv2DGeometry conv(int cin, int h, int w, int cout, int kh, int kw, int sh, int
   return g;
 }
 
+// Random operands of a convolution case, and the term counts that scale
+// its tolerances.
+struct ConvData {
+  std::vector<float> x, w, b, dy;
+  double taps, sum_terms;
+  ConvData(const ConvCase& c, std::uint64_t seed)
+      : x(random_vector(c.batch * c.g.input_size(), seed)),
+        w(random_vector(c.g.weight_size(), seed + 1)),
+        b(random_vector(c.g.out_channels, seed + 2)),
+        dy(random_vector(c.batch * c.g.output_size(), seed + 3)),
+        taps(double(c.g.in_channels) * c.g.kernel_h * c.g.kernel_w),
+        sum_terms(double(c.batch) * c.g.out_height() * c.g.out_width()) {}
+};
+
 TEST_P(ConvParity, ForwardAndBackward) {
   const auto [c, with_bias, with_dx] = GetParam();
   const Conv2DGeometry& g = c.g;
   g.validate();
-  const auto x = random_vector(c.batch * g.input_size(), 50);
-  const auto w = random_vector(g.weight_size(), 51);
-  const auto b = random_vector(g.out_channels, 52);
-  const auto dy = random_vector(c.batch * g.output_size(), 53);
-  const double taps = double(g.in_channels) * g.kernel_h * g.kernel_w;
-  const double sum_terms = double(c.batch) * g.out_height() * g.out_width();
+  const ConvData d(c, 50);
+  const auto& [x, w, b, dy, taps, sum_terms] = d;
 
   std::vector<float> y_ref(c.batch * g.output_size()), y_blas(y_ref.size(), std::nanf(""));
   ref_.conv2d_forward(g, c.batch, x.data(), w.data(), with_bias ? b.data() : nullptr,
@@ -382,6 +392,43 @@ TEST_P(ConvParity, ForwardAndBackward) {
   expect_close(dw_ref, dw_blas, sum_tol, "dw");
   if (with_bias) expect_close(db_ref, db_blas, sum_tol, "db");
   if (with_dx) expect_close(dx_ref, dx_blas, {1e-5 + 2e-6 * g.out_channels * taps, 1e-5}, "dx");
+}
+
+// Conv2D + ReLU: the blas backend fuses the pair, the reference runs the
+// Backend defaults (the separate kernels).
+TEST_P(ConvParity, FusedRelu) {
+  const auto [c, with_bias, with_dx] = GetParam();
+  const Conv2DGeometry& g = c.g;
+  const ConvData d(c, 54);
+  const auto& [x, w, b, dy, taps, sum_terms] = d;
+  const float* bias = with_bias ? b.data() : nullptr;
+
+  std::vector<float> y_ref(c.batch * g.output_size()), y_blas(y_ref.size(), std::nanf(""));
+  ref_.conv2d_relu_forward(g, c.batch, x.data(), w.data(), bias, y_ref.data());
+  blas_.conv2d_relu_forward(g, c.batch, x.data(), w.data(), bias, y_blas.data());
+  expect_close(y_ref, y_blas, {1e-5 + 2e-6 * taps, 1e-5}, "relu forward");
+  EXPECT_TRUE(std::all_of(y_blas.begin(), y_blas.end(), [](float v) { return v >= 0.0f; }));
+  if (y_blas.size() >= 16) {  // then some outputs are clamped, so the mask is exercised
+    EXPECT_TRUE(std::any_of(y_blas.begin(), y_blas.end(), [](float v) { return v == 0.0f; }));
+  }
+
+  // Both backward passes mask with the reference's y, so a value that
+  // rounds to opposite signs near 0 cannot make them differ.
+  std::vector<float> dz(y_ref.size());
+  std::vector<float> dw_ref(g.weight_size()), dw_blas(dw_ref.size(), std::nanf(""));
+  std::vector<float> db_ref(g.out_channels), db_blas(db_ref.size(), std::nanf(""));
+  std::vector<float> dx_ref(c.batch * g.input_size()), dx_blas(dx_ref.size(), std::nanf(""));
+  ref_.conv2d_relu_backward(g, c.batch, x.data(), w.data(), y_ref.data(), dy.data(), dz.data(),
+                            with_dx ? dx_ref.data() : nullptr, dw_ref.data(),
+                            with_bias ? db_ref.data() : nullptr);
+  blas_.conv2d_relu_backward(g, c.batch, x.data(), w.data(), y_ref.data(), dy.data(), dz.data(),
+                             with_dx ? dx_blas.data() : nullptr, dw_blas.data(),
+                             with_bias ? db_blas.data() : nullptr);
+  const Tolerance sum_tol{1e-5 + 2e-6 * sum_terms, 1e-5};
+  expect_close(dw_ref, dw_blas, sum_tol, "relu dw");
+  if (with_bias) expect_close(db_ref, db_blas, sum_tol, "relu db");
+  if (with_dx)
+    expect_close(dx_ref, dx_blas, {1e-5 + 2e-6 * g.out_channels * taps, 1e-5}, "relu dx");
 }
 
 std::string conv_name(const ::testing::TestParamInfo<ConvParam>& info) {

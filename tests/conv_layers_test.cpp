@@ -4,9 +4,11 @@
 // the BatchNorm statistics, configs and their errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -146,6 +148,40 @@ TEST_P(ConvLayersTest, Conv2DSkipsDxAsFirstLayerWithSameParameterGradients) {
   EXPECT_TRUE(conv.backward(dy, false).empty());
   EXPECT_EQ(conv.kernel().grad.to_vector(), dw);
   EXPECT_EQ(conv.bias().grad.to_vector(), db);
+}
+
+// Conv2D with ReLU runs the backend's fused kernels: same values and
+// gradients as the plain convolution followed by max(., 0), on the direct
+// path (one input channel) and the im2col path, with and without padding.
+// (A finite-difference check of the pair would straddle ReLU's kink; the
+// plain convolution has its checks above.)
+TEST_P(ConvLayersTest, Conv2DReluMatchesConvolutionThenReLU) {
+  for (const auto& [channels, padding] :
+       std::vector<std::pair<int, std::string>>{{1, "valid"}, {3, "valid"}, {3, "same"}}) {
+    SCOPED_TRACE(std::to_string(channels) + " channels, " + padding);
+    auto options = Conv2DOptions(4, 3).padding(padding).bias_initializer("glorot_uniform");
+    Conv2D plain(options, "plain");
+    Conv2D fused(Conv2DOptions(options).activation("relu"), "fused");
+    attach(plain, Shape{channels, 9, 8});
+    attach(fused, Shape{channels, 9, 8});  // same initial weights (same init seed)
+    const Tensor x = random_tensor(Shape{5, channels, 9, 8}, 21);
+    const Tensor dy = random_tensor(Shape{5, 4, padding == "same" ? 9 : 7, padding == "same" ? 8 : 6}, 22);
+
+    const Tensor z = plain.forward(x, Mode::Train).clone();
+    Tensor dz = dy.clone();
+    for (std::size_t i = 0; i < z.size(); ++i)
+      if (!(z[i] > 0.0f)) dz[i] = 0.0f;
+    const Tensor dx_plain = plain.backward(dz, true).clone();
+    const Tensor& y = fused.forward(x, Mode::Train);
+    const Tensor& dx_fused = fused.backward(dy, true);
+    ASSERT_EQ(y.size(), z.size());
+    for (std::size_t i = 0; i < z.size(); ++i) EXPECT_FLOAT_EQ(y[i], std::max(z[i], 0.0f)) << i;
+    for (std::size_t i = 0; i < dx_plain.size(); ++i) EXPECT_NEAR(dx_fused[i], dx_plain[i], 1e-5f);
+    const auto dw_plain = plain.kernel().grad.to_vector(), dw_fused = fused.kernel().grad.to_vector();
+    for (std::size_t i = 0; i < dw_plain.size(); ++i) EXPECT_NEAR(dw_fused[i], dw_plain[i], 1e-4f);
+    const auto db_plain = plain.bias().grad.to_vector(), db_fused = fused.bias().grad.to_vector();
+    for (std::size_t i = 0; i < db_plain.size(); ++i) EXPECT_NEAR(db_fused[i], db_plain[i], 1e-4f);
+  }
 }
 
 // "same" padding must centre the kernel: with an all-ones 3x3 kernel each

@@ -59,6 +59,11 @@ class BlasBackend final : public Backend {
                       const float* b, float* y) override;
   void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                        const float* dy, float* dx, float* dw, float* db) override;
+  void conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                           const float* b, float* y) override;
+  void conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                            const float* y, const float* dy, float* dz, float* dx, float* dw,
+                            float* db) override;
   void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
                          std::int32_t* argmax) override;
   void maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
@@ -98,11 +103,17 @@ class BlasBackend final : public Backend {
   void gemm_in_part(bool nested, Transpose trans_a, Transpose trans_b, int m, int n, int k,
                     float alpha, const float* a, int lda, const float* b, int ldb, float beta,
                     float* c, int ldc);
+  // relu: y = max(conv + b, 0). relu_y: the gradient is dy * (relu_y > 0)
+  // (null: dy itself).
+  void conv_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                    const float* b, float* y, bool relu);
+  void conv_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                     const float* relu_y, const float* dy, float* dx, float* dw, float* db);
   void conv2d_forward_im2col(const Conv2DGeometry& g, int samples, const float* x, const float* w,
-                             const float* b, float* y, ConvWorkspace& ws, bool nested);
+                             const float* b, float* y, bool relu, ConvWorkspace& ws, bool nested);
   void conv2d_backward_im2col(const Conv2DGeometry& g, int samples, const float* x,
-                              const float* w, const float* dy, float* dx, float* dw, float* db,
-                              ConvWorkspace& ws, bool nested);
+                              const float* w, const float* relu_y, const float* dy, float* dx,
+                              float* dw, float* db, ConvWorkspace& ws, bool nested);
   // Threads that convolve separate ranges of samples, and their workspaces.
   int conv_parts(int batch);
   int pool_parts(const Pool2DGeometry& g, int batch) const;

@@ -11,6 +11,7 @@
 #include "backends/blas/blas_backend.hpp"
 #include "backends/blas/direct_conv.hpp"
 #include "backends/blas/eigen_maps.hpp"
+#include "backends/blas/fused_relu.hpp"
 #include "backends/blas/im2col.hpp"
 
 namespace instnn {
@@ -79,6 +80,28 @@ void BlasBackend::gemm_in_part(bool nested, Transpose trans_a, Transpose trans_b
 
 void BlasBackend::conv2d_forward(const Conv2DGeometry& g, int batch, const float* x,
                                  const float* w, const float* b, float* y) {
+  conv_forward(g, batch, x, w, b, y, false);
+}
+
+void BlasBackend::conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x,
+                                      const float* w, const float* b, float* y) {
+  conv_forward(g, batch, x, w, b, y, true);
+}
+
+void BlasBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const float* x,
+                                  const float* w, const float* dy, float* dx, float* dw,
+                                  float* db) {
+  conv_backward(g, batch, x, w, nullptr, dy, dx, dw, db);
+}
+
+void BlasBackend::conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
+                                       const float* w, const float* y, const float* dy, float*,
+                                       float* dx, float* dw, float* db) {
+  conv_backward(g, batch, x, w, y, dy, dx, dw, db);
+}
+
+void BlasBackend::conv_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
+                               const float* b, float* y, bool relu) {
   const int parts = conv_parts(batch);
   const bool nested = parts > 1;
   const OpenBlasSingleThreaded single(nested && engine_ == GemmEngine::OpenBlas);
@@ -88,15 +111,15 @@ void BlasBackend::conv2d_forward(const Conv2DGeometry& g, int batch, const float
     float* ys = y + begin * g.output_size();
     ConvWorkspace& ws = conv_workspaces_[part];
     if (direct_conv_suits(g))
-      direct_conv_forward(g, count, xs, w, b, ys, ws.planes);
+      direct_conv_forward(g, count, xs, w, b, ys, relu, ws.planes);
     else
-      conv2d_forward_im2col(g, count, xs, w, b, ys, ws, nested);
+      conv2d_forward_im2col(g, count, xs, w, b, ys, relu, ws, nested);
   });
 }
 
-void BlasBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const float* x,
-                                  const float* w, const float* dy, float* dx, float* dw,
-                                  float* db) {
+void BlasBackend::conv_backward(const Conv2DGeometry& g, int batch, const float* x,
+                                const float* w, const float* relu_y, const float* dy, float* dx,
+                                float* dw, float* db) {
   const int parts = conv_parts(batch);
   const bool nested = parts > 1;
   const std::size_t grad_size = g.weight_size() + g.out_channels;
@@ -113,11 +136,12 @@ void BlasBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const floa
     }
     const float* xs = x + begin * g.input_size();
     const float* dys = dy + begin * g.output_size();
+    const float* ys = relu_y ? relu_y + begin * g.output_size() : nullptr;
     float* dxs = dx ? dx + begin * g.input_size() : nullptr;
     if (direct_conv_suits(g))
-      direct_conv_backward(g, count, xs, w, dys, dxs, part_dw, part_db, ws.planes);
+      direct_conv_backward(g, count, xs, w, ys, dys, dxs, part_dw, part_db, ws.planes);
     else
-      conv2d_backward_im2col(g, count, xs, w, dys, dxs, part_dw, part_db, ws, nested);
+      conv2d_backward_im2col(g, count, xs, w, ys, dys, dxs, part_dw, part_db, ws, nested);
   });
   if (!nested) return;
   std::memcpy(dw, conv_workspaces_[0].gradients.ensure(grad_size), sizeof(float) * g.weight_size());
@@ -133,7 +157,7 @@ void BlasBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const floa
 }
 
 void BlasBackend::conv2d_forward_im2col(const Conv2DGeometry& g, int samples, const float* x,
-                                        const float* w, const float* b, float* y,
+                                        const float* w, const float* b, float* y, bool relu,
                                         ConvWorkspace& ws, bool nested) {
   const int taps = g.in_channels * g.kernel_h * g.kernel_w;
   const int positions = g.out_height() * g.out_width();
@@ -147,20 +171,19 @@ void BlasBackend::conv2d_forward_im2col(const Conv2DGeometry& g, int samples, co
     // out[co][s * P + p] = sum_tap w[co][tap] * col[tap][s * P + p]
     gemm_in_part(nested, Transpose::No, Transpose::No, g.out_channels, width, taps, 1.0f, w, taps,
                  col, width, 0.0f, out, width);
-    // Back to NCHW, adding the bias on the way.
+    // Back to NCHW, adding the bias (and applying the ReLU) on the way.
     for (int s = 0; s < count; ++s)
-      for (int co = 0; co < g.out_channels; ++co) {
-        const float* src = out + std::size_t(co) * width + std::size_t(s) * positions;
-        float* dst = y + (s0 + s) * g.output_size() + std::size_t(co) * positions;
-        const float bias = b ? b[co] : 0.0f;
-        for (int p = 0; p < positions; ++p) dst[p] = src[p] + bias;
-      }
+      for (int co = 0; co < g.out_channels; ++co)
+        copy_biased(positions, out + std::size_t(co) * width + std::size_t(s) * positions,
+                    b ? b[co] : 0.0f, relu,
+                    y + (s0 + s) * g.output_size() + std::size_t(co) * positions);
   }
 }
 
 void BlasBackend::conv2d_backward_im2col(const Conv2DGeometry& g, int samples, const float* x,
-                                         const float* w, const float* dy, float* dx, float* dw,
-                                         float* db, ConvWorkspace& ws, bool nested) {
+                                         const float* w, const float* relu_y, const float* dy,
+                                         float* dx, float* dw, float* db, ConvWorkspace& ws,
+                                         bool nested) {
   const int taps = g.in_channels * g.kernel_h * g.kernel_w;
   const int positions = g.out_height() * g.out_width();
   const int run = samples_per_run(g, samples);
@@ -170,12 +193,13 @@ void BlasBackend::conv2d_backward_im2col(const Conv2DGeometry& g, int samples, c
   for (int s0 = 0; s0 < samples; s0 += run) {
     const int count = std::min(run, samples - s0);
     const int width = count * positions;
-    // dy_cm[co][s * P + p] = dy[s][co][p]
+    // dy_cm[co][s * P + p] = dy[s][co][p], masked by the ReLU if fused.
     for (int s = 0; s < count; ++s)
-      for (int co = 0; co < g.out_channels; ++co)
-        std::memcpy(dy_cm + std::size_t(co) * width + std::size_t(s) * positions,
-                    dy + (s0 + s) * g.output_size() + std::size_t(co) * positions,
-                    sizeof(float) * positions);
+      for (int co = 0; co < g.out_channels; ++co) {
+        const std::size_t at = (s0 + s) * g.output_size() + std::size_t(co) * positions;
+        copy_gradient(positions, dy + at, relu_y ? relu_y + at : nullptr,
+                      dy_cm + std::size_t(co) * width + std::size_t(s) * positions);
+      }
     if (db)
       eigen::matrix(db, 1, g.out_channels).row(0) +=
           eigen::matrix(static_cast<const float*>(dy_cm), g.out_channels, width)

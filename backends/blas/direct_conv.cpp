@@ -1,6 +1,7 @@
 #include "backends/blas/direct_conv.hpp"
 
 #include "backends/blas/eigen_maps.hpp"
+#include "backends/blas/fused_relu.hpp"
 #include <algorithm>
 #include <cstring>
 
@@ -52,7 +53,7 @@ bool direct_conv_suits(const Conv2DGeometry& g) {
 }
 
 void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
-                         const float* b, float* y, ScratchBuffer& scratch) {
+                         const float* b, float* y, bool relu, ScratchBuffer& scratch) {
   const WideLayout l(g);
   const int taps = g.kernel_h * g.kernel_w;
   float* buffer = scratch.ensure((l.padded ? l.plane * g.in_channels : 0) + l.length);
@@ -69,14 +70,14 @@ void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, c
           for (std::size_t i = 0; i < l.length; ++i) acc[i] += wv * src[i];
         }
       for (int oy = 0; oy < l.ho; ++oy)
-        std::memcpy(ys + (std::size_t(co) * l.ho + oy) * l.wo, acc + std::size_t(oy) * l.wp,
-                    sizeof(float) * l.wo);
+        copy_biased(l.wo, acc + std::size_t(oy) * l.wp, 0.0f, relu,
+                    ys + (std::size_t(co) * l.ho + oy) * l.wo);
     }
   }
 }
 
 void direct_conv_backward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
-                          const float* dy, float* dx, float* dw, float* db,
+                          const float* relu_y, const float* dy, float* dx, float* dw, float* db,
                           ScratchBuffer& scratch) {
   const WideLayout l(g);
   const int taps = g.kernel_h * g.kernel_w;
@@ -96,15 +97,16 @@ void direct_conv_backward(const Conv2DGeometry& g, int samples, const float* x, 
       std::memset(dx_plane, 0, sizeof(float) * l.plane * g.in_channels);
     }
     for (int co = 0; co < g.out_channels; ++co) {
-      const float* dys = dy + s * g.output_size() + std::size_t(co) * l.ho * l.wo;
-      // dy on the wide index, zero in the discarded columns.
+      const std::size_t at = s * g.output_size() + std::size_t(co) * l.ho * l.wo;
+      // dy (masked by the ReLU if fused) on the wide index, zero in the
+      // discarded columns.
       for (int oy = 0; oy < l.ho; ++oy) {
         float* row = wide_dy + std::size_t(oy) * l.wp;
-        std::memcpy(row, dys + std::size_t(oy) * l.wo, sizeof(float) * l.wo);
+        const std::size_t row_at = at + std::size_t(oy) * l.wo;
+        copy_gradient(l.wo, dy + row_at, relu_y ? relu_y + row_at : nullptr, row);
         if (oy + 1 < l.ho) std::fill(row + l.wo, row + l.wp, 0.0f);
       }
-      if (db)
-        db[co] += Eigen::Map<const Eigen::VectorXf>(dys, Eigen::Index(l.ho) * l.wo).sum();
+      if (db) db[co] += Eigen::Map<const Eigen::VectorXf>(wide_dy, Eigen::Index(l.length)).sum();
       for (int ci = 0; ci < g.in_channels; ++ci)
         for (int t = 0; t < taps; ++t) {
           const std::size_t offset = ci * l.plane + (t / g.kernel_w) * l.wp + t % g.kernel_w;

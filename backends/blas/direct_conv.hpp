@@ -20,12 +20,13 @@ namespace instnn {
 // (bench/RESULTS.md).
 bool direct_conv_suits(const Conv2DGeometry& g);
 
+// relu: y = max(conv + b, 0).
 void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
-                         const float* b, float* y, ScratchBuffer& scratch);
+                         const float* b, float* y, bool relu, ScratchBuffer& scratch);
 // dw (and db if not null) assigned the sums over the samples; dx assigned if
-// not null.
+// not null. The gradient is dy, or dy * (relu_y > 0) if relu_y is not null.
 void direct_conv_backward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
-                          const float* dy, float* dx, float* dw, float* db,
+                          const float* relu_y, const float* dy, float* dx, float* dw, float* db,
                           ScratchBuffer& scratch);
 
 }  // namespace instnn
