@@ -10,6 +10,9 @@ namespace instnn {
 namespace {
 
 constexpr int kMaxDirectTaps = 16;
+// Output channels computed per pass of the 9-tap kernel: 4 vectorises (1.8x
+// the tap-by-tap loop on the CNN's first layer); 8 does not (GCC 12).
+constexpr int kChannelBlock = 4;
 
 // Extents of the padded input planes and of the wide output index.
 struct WideLayout {
@@ -52,26 +55,84 @@ bool direct_conv_suits(const Conv2DGeometry& g) {
          g.in_channels * g.kernel_h * g.kernel_w <= kMaxDirectTaps;
 }
 
+namespace {
+
+// acc[c * stride + i] = bias[c] + sum_t w[c * Taps + t] * in[offset[t] + i]
+// for Channels output channels in one pass: the taps unrolled (Taps known at
+// compile time), each input value loaded once for all the channels, each
+// output stored once instead of once per tap. Same summation order as
+// tap-by-tap axpys.
+template <int Taps, int Channels>
+void sum_taps_block(std::size_t length, const float* in, const std::size_t* offset, const float* w,
+                    const float* bias, float* acc, std::size_t stride) {
+  // Local copies: the compiler knows stores to acc cannot change them.
+  float wl[Channels * Taps], bl[Channels];
+  const float* src[Taps];
+  float* out[Channels];
+  for (int k = 0; k < Channels * Taps; ++k) wl[k] = w[k];
+  for (int t = 0; t < Taps; ++t) src[t] = in + offset[t];
+  for (int c = 0; c < Channels; ++c) bl[c] = bias[c], out[c] = acc + c * stride;
+  // The outputs never overlap the inputs (acc is scratch of its own).
+#pragma GCC ivdep
+  for (std::size_t i = 0; i < length; ++i) {
+    float sum[Channels];
+    for (int c = 0; c < Channels; ++c) sum[c] = bl[c];
+    for (int t = 0; t < Taps; ++t) {
+      const float v = src[t][i];
+      for (int c = 0; c < Channels; ++c) sum[c] += wl[c * Taps + t] * v;
+    }
+    for (int c = 0; c < Channels; ++c) out[c][i] = sum[c];
+  }
+}
+
+// The same for one channel and any tap count, tap by tap.
+void sum_taps_any(int taps, std::size_t length, const float* in, const std::size_t* offset,
+                  const float* w, float bias, float* acc) {
+  std::fill(acc, acc + length, bias);
+  for (int t = 0; t < taps; ++t) {
+    const float* src = in + offset[t];
+    for (std::size_t i = 0; i < length; ++i) acc[i] += w[t] * src[i];
+  }
+}
+
+}  // namespace
+
 void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
                          const float* b, float* y, bool relu, ScratchBuffer& scratch) {
   const WideLayout l(g);
   const int taps = g.kernel_h * g.kernel_w;
-  float* buffer = scratch.ensure((l.padded ? l.plane * g.in_channels : 0) + l.length);
-  float* acc = buffer + (l.padded ? l.plane * g.in_channels : 0);
+  const int all_taps = g.in_channels * taps;  // <= kMaxDirectTaps
+  // Input offset of every (input channel, tap) in weight order.
+  std::size_t offset[kMaxDirectTaps];
+  for (int ci = 0; ci < g.in_channels; ++ci)
+    for (int t = 0; t < taps; ++t)
+      offset[ci * taps + t] = ci * l.plane + (t / g.kernel_w) * l.wp + t % g.kernel_w;
+  float* buffer =
+      scratch.ensure((l.padded ? l.plane * g.in_channels : 0) + kChannelBlock * l.length);
+  float* acc = buffer + (l.padded ? l.plane * g.in_channels : 0);  // kChannelBlock wide planes
   for (int s = 0; s < samples; ++s) {
     const float* in = padded_input(g, l, x + s * g.input_size(), buffer);
     float* ys = y + s * g.output_size();
-    for (int co = 0; co < g.out_channels; ++co) {
-      std::fill(acc, acc + l.length, b ? b[co] : 0.0f);
-      for (int ci = 0; ci < g.in_channels; ++ci)
-        for (int t = 0; t < taps; ++t) {
-          const float wv = w[(std::size_t(co) * g.in_channels + ci) * taps + t];
-          const float* src = in + ci * l.plane + (t / g.kernel_w) * l.wp + t % g.kernel_w;
-          for (std::size_t i = 0; i < l.length; ++i) acc[i] += wv * src[i];
-        }
+    // The wide rows of channel co's outputs into y.
+    auto write_channel = [&](int co, const float* wide) {
       for (int oy = 0; oy < l.ho; ++oy)
-        copy_biased(l.wo, acc + std::size_t(oy) * l.wp, 0.0f, relu,
+        copy_biased(l.wo, wide + std::size_t(oy) * l.wp, 0.0f, relu,
                     ys + (std::size_t(co) * l.ho + oy) * l.wo);
+    };
+    int co = 0;
+    if (all_taps == 9) {  // 3x3 on one channel: the first layer of an image model
+      float bias[kChannelBlock];
+      for (; co + kChannelBlock <= g.out_channels; co += kChannelBlock) {
+        for (int c = 0; c < kChannelBlock; ++c) bias[c] = b ? b[co + c] : 0.0f;
+        sum_taps_block<9, kChannelBlock>(l.length, in, offset, w + std::size_t(co) * 9, bias,
+                                         acc, l.length);
+        for (int c = 0; c < kChannelBlock; ++c) write_channel(co + c, acc + c * l.length);
+      }
+    }
+    for (; co < g.out_channels; ++co) {
+      sum_taps_any(all_taps, l.length, in, offset, w + std::size_t(co) * all_taps,
+                   b ? b[co] : 0.0f, acc);
+      write_channel(co, acc);
     }
   }
 }
