@@ -179,12 +179,38 @@ class Emitter {
     if (op.activation && !act) activation(*op.activation, op.layer);
   }
 
+  // Zero padding from standard instructions: each input row is gathered
+  // (COPY_MASKED) into a row buffer and placed (COPY) inside a larger
+  // position-major buffer whose border no instruction writes, so it holds
+  // the zeros every engine starts a buffer with (and keeps them across
+  // samples where an engine does not re-zero).
+  void pad_input(const Conv2DGeometry& g) {
+    const int C = g.in_channels, H = g.height, W = g.width;
+    const int Hp = H + 2 * g.pad_h, Wp = W + 2 * g.pad_w;
+    const std::size_t padded = new_buffer(std::size_t(Hp) * Wp * C);
+    const std::size_t row = new_buffer(std::size_t(W) * C);
+    for (int y = 0; y < H; ++y) {
+      std::vector<std::size_t> idx(std::size_t(W) * C);
+      for (int x = 0; x < W; ++x)
+        for (int c = 0; c < C; ++c) idx[std::size_t(x) * C + c] = at(c, y, x);
+      b_.copy_masked(cur_, row, std::move(idx));
+      b_.copy(row, padded, (std::size_t(y + g.pad_h) * Wp + g.pad_w) * C);
+    }
+    cur_ = padded;
+    shape_ = Shape{C, Hp, Wp};
+    hwc_ = true;
+  }
+
   // Per output position: gather the patch (COPY_MASKED), apply the shared
   // filters (DOT), place the filter outputs (COPY) position-major.
   void conv_portable(const LoweredOp& op) {
-    const Conv2DGeometry& g = op.conv;
-    INSTNN_CHECK(g.pad_h == 0 && g.pad_w == 0, ConfigError, "export: Conv2D '", op.layer,
-                 "' uses padding, which the portable target cannot express; export with --target native");
+    Conv2DGeometry g = op.conv;
+    if (g.pad_h > 0 || g.pad_w > 0) {
+      pad_input(g);
+      g.height += 2 * g.pad_h;
+      g.width += 2 * g.pad_w;
+      g.pad_h = g.pad_w = 0;
+    }
     const int Ho = g.out_height(), Wo = g.out_width(), F = g.out_channels;
     const std::size_t patch = new_buffer(std::size_t(op.cols));
     const std::size_t filters = new_buffer(std::size_t(F));
@@ -378,8 +404,6 @@ std::pair<ExportTarget, std::string> choose_target(const std::vector<LoweredOp>&
   bool has_conv = false;
   for (const LoweredOp& op : ops) {
     has_conv |= op.kind == Kind::Conv2D || op.kind == Kind::MaxPool2D;
-    if (op.kind == Kind::Conv2D && (op.conv.pad_h || op.conv.pad_w) && needs_native.empty())
-      needs_native = "Conv2D '" + op.layer + "' uses padding";
     if (op.activation && op.activation->kind == ActivationKind::Softplus && needs_native.empty())
       needs_native = "layer '" + op.layer + "' uses Softplus";
   }
