@@ -21,6 +21,9 @@ namespace {
 constexpr double kParallelGemmFlops = 64e6;
 // Blocks of C handed to threads are multiples of this (one AVX-512 vector).
 constexpr int kSplitGranule = 16;
+// Per-sample work (pooling, batch norm) under this many floats stays on the
+// calling thread, where waking a worker would cost more than it saves.
+constexpr std::size_t kParallelSampleElements = std::size_t(1) << 16;
 
 }  // namespace
 
@@ -28,6 +31,11 @@ void BlasBackend::set_threads(int threads) {
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = threads;
   apply_threads();
+}
+
+int BlasBackend::sample_parts(int batch, std::size_t elements) const {
+  if (elements < kParallelSampleElements) return 1;
+  return std::max(1, std::min(threads_, batch));
 }
 
 void BlasBackend::apply_threads() {

@@ -10,6 +10,8 @@
 #include "backends/blas/scratch_buffer.hpp"
 #include "backends/blas/worker_pool.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 #include "core/backend.hpp"
 
@@ -116,9 +118,32 @@ class BlasBackend final : public Backend {
                               float* dw, float* db, ConvWorkspace& ws, bool nested);
   // Threads that convolve separate ranges of samples, and their workspaces.
   int conv_parts(int batch);
-  int pool_parts(const Pool2DGeometry& g, int batch) const;
+  // Parts for per-sample work over `elements` floats in all: one per thread
+  // (at most one per sample), or one where waking the pool would cost more
+  // than it saves.
+  int sample_parts(int batch, std::size_t elements) const;
+  // fn(part, first_sample, end_sample) for `parts` contiguous sample ranges,
+  // on the worker pool.
   template <typename Fn>
-  void for_chunks(std::size_t n, const Fn& fn);
+  void for_sample_ranges(int parts, int batch, const Fn& fn) {
+    pool_.run(parts, [&](int part) {
+      fn(part, int(std::int64_t(batch) * part / parts),
+         int(std::int64_t(batch) * (part + 1) / parts));
+    });
+  }
+  // fn(begin, count) over [0, n): one range per thread when n >= min_parallel,
+  // else one range. Ranges are whole multiples of 16 floats, so they start on
+  // 64-byte boundaries.
+  template <typename Fn>
+  void for_chunks(std::size_t n, std::size_t min_parallel, const Fn& fn) {
+    const int parts = n >= min_parallel ? threads_ : 1;
+    const std::size_t granules = (n + 15) / 16;
+    pool_.run(parts, [&](int part) {
+      const std::size_t begin = std::min(n, granules * part / parts * 16);
+      const std::size_t end = std::min(n, granules * (part + 1) / parts * 16);
+      if (end > begin) fn(begin, end - begin);
+    });
+  }
 
   int threads_ = 1;
   GemmEngine engine_ = preferred_gemm_engine();

@@ -5,9 +5,7 @@
 // would not vectorise). Large batches are split into contiguous sample ranges over the
 // worker pool; per-range sums are added in range order, so a result depends
 // only on the thread count.
-#include <algorithm>
 #include <cmath>
-#include <cstdint>
 
 #include "backends/blas/blas_backend.hpp"
 #include "backends/blas/eigen_maps.hpp"
@@ -38,19 +36,8 @@ void affine_coefficients(int channels, const float* gamma, const float* beta,
   if (beta) shift += eigen::array(beta, channels);
 }
 
-// Enough elements per thread to repay a wake-up of the pool.
-int batchnorm_parts(const BatchNormGeometry& g, int threads) {
-  constexpr std::size_t kMinParallelElements = std::size_t(1) << 16;
-  if (std::size_t(g.n) * g.channels * g.spatial < kMinParallelElements) return 1;
-  return std::max(1, std::min(threads, g.n));
-}
-
-// fn(part, first_sample, end_sample) for `parts` contiguous sample ranges.
-template <typename Fn>
-void for_sample_ranges(WorkerPool& pool, int parts, int n, const Fn& fn) {
-  pool.run(parts, [&](int part) {
-    fn(part, int(std::int64_t(n) * part / parts), int(std::int64_t(n) * (part + 1) / parts));
-  });
+std::size_t batch_values(const BatchNormGeometry& g) {
+  return std::size_t(g.n) * g.channels * g.spatial;
 }
 
 // Adds rows 1..parts-1 of a [parts x width] block of partial sums into row 0.
@@ -67,7 +54,7 @@ void BlasBackend::batchnorm_forward_train(const BatchNormGeometry& g, const floa
                                           float* batch_invstd, float* running_mean,
                                           float* running_var) {
   const int c = g.channels;
-  const int parts = batchnorm_parts(g, threads_);
+  const int parts = sample_parts(g.n, batch_values(g));
   float* stats = channel_stats_.ensure(std::size_t(2 + parts) * c);
   ChannelVector mean(batch_mean, c), invstd(batch_invstd, c);
   ChannelVector scale(stats, c), shift(stats + c, c);
@@ -77,7 +64,7 @@ void BlasBackend::batchnorm_forward_train(const BatchNormGeometry& g, const floa
 
   // Two passes (mean, then squared deviations): no cancellation when the
   // mean is large next to the spread.
-  for_sample_ranges(pool_, parts, g.n, [&](int part, int first, int end) {
+  for_sample_ranges(parts, g.n, [&](int part, int first, int end) {
     ChannelVector sum(partials + std::size_t(part) * c, c);
     sum.setZero();
     for (int s = first; s < end; ++s)
@@ -85,7 +72,7 @@ void BlasBackend::batchnorm_forward_train(const BatchNormGeometry& g, const floa
   });
   add_partials(partials, parts, c);
   mean = total / count;
-  for_sample_ranges(pool_, parts, g.n, [&](int part, int first, int end) {
+  for_sample_ranges(parts, g.n, [&](int part, int first, int end) {
     ChannelVector sum(partials + std::size_t(part) * c, c);
     sum.setZero();
     for (int s = first; s < end; ++s)
@@ -96,7 +83,7 @@ void BlasBackend::batchnorm_forward_train(const BatchNormGeometry& g, const floa
   const ChannelVector& sq = total;  // sum of squared deviations
   invstd = (sq / count + epsilon).rsqrt();
   affine_coefficients(c, gamma, beta, mean, invstd, scale, shift);
-  for_sample_ranges(pool_, parts, g.n, [&](int, int first, int end) {
+  for_sample_ranges(parts, g.n, [&](int, int first, int end) {
     for (int s = first; s < end; ++s)
       for (int ch = 0; ch < c; ++ch) row(g, y, s, ch) = row(g, x, s, ch) * scale[ch] + shift[ch];
   });
@@ -119,7 +106,7 @@ void BlasBackend::batchnorm_forward_infer(const BatchNormGeometry& g, const floa
   mean = eigen::array(running_mean, c);
   invstd = (eigen::array(running_var, c) + epsilon).rsqrt();
   affine_coefficients(c, gamma, beta, mean, invstd, scale, shift);
-  for_sample_ranges(pool_, batchnorm_parts(g, threads_), g.n, [&](int, int first, int end) {
+  for_sample_ranges(sample_parts(g.n, batch_values(g)), g.n, [&](int, int first, int end) {
     for (int s = first; s < end; ++s)
       for (int ch = 0; ch < c; ++ch) row(g, y, s, ch) = row(g, x, s, ch) * scale[ch] + shift[ch];
   });
@@ -130,7 +117,7 @@ void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x,
                                      const float* batch_invstd, float* dx, float* dgamma,
                                      float* dbeta) {
   const int c = g.channels;
-  const int parts = batchnorm_parts(g, threads_);
+  const int parts = sample_parts(g.n, batch_values(g));
   float* stats = channel_stats_.ensure(std::size_t(3 + 2 * parts) * c);
   ChannelVector a(stats, c), b(stats + c, c), k(stats + 2 * c, c);
   float* partials = stats + 3 * std::size_t(c);  // [parts x 2c]: sum(dy), sum(dy (x-mean))
@@ -140,7 +127,7 @@ void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x,
   const float count = float(g.n) * float(g.spatial);
 
   // sum(dy) and sum(dy * (x - mean)); xhat = (x - mean) * invstd.
-  for_sample_ranges(pool_, parts, g.n, [&](int part, int first, int end) {
+  for_sample_ranges(parts, g.n, [&](int part, int first, int end) {
     ChannelVector part_dy(partials + std::size_t(part) * 2 * c, c);
     ChannelVector part_dy_xc(partials + std::size_t(part) * 2 * c + c, c);
     part_dy.setZero();
@@ -164,7 +151,7 @@ void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x,
     a = invstd;
   b = a * invstd.square() * sum_dy_xc / count;
   k = a * sum_dy / count;
-  for_sample_ranges(pool_, parts, g.n, [&](int, int first, int end) {
+  for_sample_ranges(parts, g.n, [&](int, int first, int end) {
     for (int s = first; s < end; ++s)
       for (int ch = 0; ch < c; ++ch)
         row(g, dx, s, ch) = row(g, dy, s, ch) * a[ch] - (row(g, x, s, ch) - mean[ch]) * b[ch] - k[ch];

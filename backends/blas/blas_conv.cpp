@@ -30,15 +30,6 @@ int samples_per_run(const Conv2DGeometry& g, int samples) {
   return int(std::clamp<std::size_t>(kColumnRun / per_sample, 1, std::size_t(samples)));
 }
 
-struct SampleRange {
-  int begin, count;
-};
-SampleRange part_range(int batch, int parts, int part) {
-  const int begin = int(std::int64_t(batch) * part / parts);
-  const int end = int(std::int64_t(batch) * (part + 1) / parts);
-  return {begin, end - begin};
-}
-
 // While sample ranges run in parallel, each OpenBLAS call must use one
 // thread; the process-wide setting is restored afterwards.
 class OpenBlasSingleThreaded {
@@ -105,8 +96,8 @@ void BlasBackend::conv_forward(const Conv2DGeometry& g, int batch, const float* 
   const int parts = conv_parts(batch);
   const bool nested = parts > 1;
   const OpenBlasSingleThreaded single(nested && engine_ == GemmEngine::OpenBlas);
-  pool_.run(parts, [&](int part) {
-    const auto [begin, count] = part_range(batch, parts, part);
+  for_sample_ranges(parts, batch, [&](int part, int begin, int end) {
+    const int count = end - begin;
     const float* xs = x + begin * g.input_size();
     float* ys = y + begin * g.output_size();
     ConvWorkspace& ws = conv_workspaces_[part];
@@ -124,8 +115,8 @@ void BlasBackend::conv_backward(const Conv2DGeometry& g, int batch, const float*
   const bool nested = parts > 1;
   const std::size_t grad_size = g.weight_size() + g.out_channels;
   const OpenBlasSingleThreaded single(nested && engine_ == GemmEngine::OpenBlas);
-  pool_.run(parts, [&](int part) {
-    const auto [begin, count] = part_range(batch, parts, part);
+  for_sample_ranges(parts, batch, [&](int part, int begin, int end) {
+    const int count = end - begin;
     ConvWorkspace& ws = conv_workspaces_[part];
     // One part writes the result directly; several write partial sums.
     float* part_dw = dw;

@@ -71,29 +71,17 @@ void activation_backward_range(const ActivationSpec& act, std::size_t n, const f
 
 }  // namespace
 
-// Calls fn(begin, count) over [0, n) split into one chunk per thread, each a
-// multiple of 16 floats so chunks start on 64-byte boundaries.
-template <typename Fn>
-void BlasBackend::for_chunks(std::size_t n, const Fn& fn) {
-  const int parts = n >= kParallelElements ? threads_ : 1;
-  const std::size_t granules = (n + 15) / 16;
-  pool_.run(parts, [&](int part) {
-    const std::size_t begin = std::min(n, granules * part / parts * 16);
-    const std::size_t end = std::min(n, granules * (part + 1) / parts * 16);
-    if (end > begin) fn(begin, end - begin);
-  });
-}
 
 void BlasBackend::activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
                                      float* y) {
-  for_chunks(n, [&](std::size_t begin, std::size_t count) {
+  for_chunks(n, kParallelElements, [&](std::size_t begin, std::size_t count) {
     activation_forward_range(act, count, x + begin, y + begin);
   });
 }
 
 void BlasBackend::activation_backward(const ActivationSpec& act, std::size_t n, const float* x,
                                       const float* y, const float* dy, float* dx) {
-  for_chunks(n, [&](std::size_t begin, std::size_t count) {
+  for_chunks(n, kParallelElements, [&](std::size_t begin, std::size_t count) {
     // A layer may pass only the one of x and y that its activation needs.
     const auto at = [begin](const float* p) { return p ? p + begin : nullptr; };
     activation_backward_range(act, count, at(x), at(y), dy + begin, dx + begin);

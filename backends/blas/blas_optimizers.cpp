@@ -54,13 +54,8 @@ void BlasBackend::adam_update(std::size_t n, const AdamHyper& h, float* param, c
   const double t = double(h.step);
   const float lr_t = float(h.lr * std::sqrt(1.0 - std::pow(double(h.beta2), t)) /
                            (1.0 - std::pow(double(h.beta1), t)));
-  const int parts = n >= kParallelParams ? threads_ : 1;
-  const std::size_t granules = (n + 15) / 16;
-  pool_.run(parts, [&](int part) {
-    const std::size_t begin = std::min(n, granules * part / parts * 16);
-    const std::size_t end = std::min(n, granules * (part + 1) / parts * 16);
-    if (end > begin)
-      adam_range(h, lr_t, end - begin, param + begin, grad + begin, m + begin, v + begin);
+  for_chunks(n, kParallelParams, [&](std::size_t begin, std::size_t count) {
+    adam_range(h, lr_t, count, param + begin, grad + begin, m + begin, v + begin);
   });
 }
 

@@ -99,13 +99,6 @@ void maxpool_plane(const Pool2DGeometry& g, int ho, int wo, const float* x, floa
 
 }  // namespace
 
-// Sample ranges for the worker pool; small inputs stay on the caller, where
-// waking a worker would cost more than it saves.
-int BlasBackend::pool_parts(const Pool2DGeometry& g, int batch) const {
-  constexpr std::size_t kMinParallelElements = std::size_t(1) << 16;
-  if (batch * g.input_size() < kMinParallelElements) return 1;
-  return std::max(1, std::min(threads_, batch));
-}
 
 void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
                                     std::int32_t* argmax) {
@@ -114,10 +107,9 @@ void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const fl
   const std::size_t out_plane = std::size_t(ho) * wo;
   const bool two_by_two = g.pool_h == 2 && g.pool_w == 2 && g.stride_h == 2 && g.stride_w == 2;
   const bool even_rows = two_by_two && g.width == 2 * wo && 2 * wo <= kPairs;
-  const int parts = pool_parts(g, batch);
-  pool_.run(parts, [&](int part) {
-    const int s_end = int(std::int64_t(batch) * (part + 1) / parts);
-    for (int s = int(std::int64_t(batch) * part / parts); s < s_end; ++s)
+  const int parts = sample_parts(batch, std::size_t(batch) * g.input_size());
+  for_sample_ranges(parts, batch, [&](int, int first, int end) {
+    for (int s = first; s < end; ++s)
       for (int c = 0; c < g.channels; ++c) {
         const std::size_t plane = std::size_t(s) * g.channels + c;
         const auto offset = std::int32_t(c * in_plane);
@@ -137,10 +129,8 @@ void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const fl
 void BlasBackend::maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
                                      const std::int32_t* argmax, float* dx) {
   const std::size_t out = g.output_size();
-  const int parts = pool_parts(g, batch);
-  pool_.run(parts, [&](int part) {
-    const int s_begin = int(std::int64_t(batch) * part / parts);
-    const int s_end = int(std::int64_t(batch) * (part + 1) / parts);
+  const int parts = sample_parts(batch, std::size_t(batch) * g.input_size());
+  for_sample_ranges(parts, batch, [&](int, int s_begin, int s_end) {
     // Zero and scatter one sample at a time, so the sample is still in cache
     // for the scatter (one pass over dx in memory instead of two).
     for (int s = s_begin; s < s_end; ++s) {
