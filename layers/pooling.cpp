@@ -178,5 +178,4 @@ void AveragePooling2D::lower(Lowering& lowering) const {
   lowering.add(pool_op(LoweredOp::Kind::AvgPool2D, *this, geometry()));
 }
 
-
 }  // namespace instnn

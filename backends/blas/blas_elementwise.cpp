@@ -71,7 +71,6 @@ void activation_backward_range(const ActivationSpec& act, std::size_t n, const f
 
 }  // namespace
 
-
 void BlasBackend::activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
                                      float* y) {
   for_chunks(n, kParallelElements, [&](std::size_t begin, std::size_t count) {

@@ -99,7 +99,6 @@ void maxpool_plane(const Pool2DGeometry& g, int ho, int wo, const float* x, floa
 
 }  // namespace
 
-
 void BlasBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
                                     std::int32_t* argmax) {
   const int ho = g.out_height(), wo = g.out_width();
