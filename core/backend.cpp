@@ -37,6 +37,10 @@ ActivationKind parse_activation(std::string_view name) {
   if (lower == "leakyrelu") return ActivationKind::LeakyReLU;
   for (const auto& [k, n] : kActivationNames)
     if (n == lower) return k;
+  INSTNN_CHECK(lower != "softmax", ConfigError,
+               "softmax is not an element-wise activation: add a Softmax layer, or, to train a ",
+               "classifier, end with a linear Dense and use the softmax_cross_entropy loss, which ",
+               "applies it (and the exported model ends in SOFTMAX)");
   std::string valid;
   for (const auto& [k, n] : kActivationNames) valid += (valid.empty() ? "" : ", ") + std::string(n);
   throw ConfigError("unknown activation '" + std::string(name) + "'; expected one of: " + valid);
@@ -61,12 +65,13 @@ void Backend::conv2d_relu_forward(const Conv2DGeometry& g, int batch, const floa
 }
 
 void Backend::conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
-                                   const float* w, const float* y, const float* dy, float* dz,
-                                   float* dx, float* dw, float* db) {
+                                   const float* w, const float* y, const float* dy, float* dx,
+                                   float* dw, float* db) {
+  const std::size_t n = std::size_t(batch) * g.output_size();
+  if (relu_dz_.size() < n) relu_dz_.resize(n);
   // ReLU's derivative from its output: y > 0 exactly where its input is.
-  activation_backward(ActivationSpec{ActivationKind::ReLU}, std::size_t(batch) * g.output_size(),
-                      y, y, dy, dz);
-  conv2d_backward(g, batch, x, w, dz, dx, dw, db);
+  activation_backward(ActivationSpec{ActivationKind::ReLU}, n, y, y, dy, relu_dz_.data());
+  conv2d_backward(g, batch, x, w, relu_dz_.data(), dx, dw, db);
 }
 
 void Conv2DGeometry::validate() const {

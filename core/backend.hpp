@@ -177,10 +177,9 @@ class Backend {
   virtual void conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x,
                                    const float* w, const float* b, float* y);
   // conv2d_backward of dy * (y > 0), y being conv2d_relu_forward's output.
-  // dz is scratch of y's size that a fusing backend may leave untouched.
   virtual void conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
-                                    const float* w, const float* y, const float* dy, float* dz,
-                                    float* dx, float* dw, float* db);
+                                    const float* w, const float* y, const float* dy, float* dx,
+                                    float* dw, float* db);
   // argmax[i] = index within the sample (c*H*W + y*W + x) of the max for
   // output i (first max wins on ties).
   virtual void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
@@ -231,11 +230,17 @@ class Backend {
   // weight_decay > 0 (AdamW): first p -= lr * weight_decay * p.
   virtual void adam_update(std::size_t n, const AdamHyper& h, float* param, const float* grad,
                            float* m, float* v) = 0;
-  // Keras RMSprop: ms = rho ms + (1-rho) g^2; step = lr g / (sqrt(ms) + eps);
+  // Keras RMSprop: ms = rho ms + (1-rho) g^2; step = lr g / sqrt(ms + eps)
+  // (epsilon inside the root, unlike PyTorch);
   // momentum == 0: p -= step (mom may be null); else mom = momentum mom + step,
   // p -= mom.
   virtual void rmsprop_update(std::size_t n, const RmspropHyper& h, float* param,
                               const float* grad, float* ms, float* mom) = 0;
+
+ private:
+  // The unfused conv2d_relu_backward's masked dy; grows, never shrinks, so a
+  // training loop allocates it once. A fusing backend never touches it.
+  std::vector<float> relu_dz_;
 };
 
 // Backends by name: "reference" or "blas". Throws ConfigError naming the

@@ -186,9 +186,8 @@ const Tensor& Conv2D::backward(const Tensor& dy, bool need_dx) {
     dx_.resize(Shape{0});
   }
   if (act == ActivationKind::ReLU) {
-    dz_.resize(dy.shape());  // scratch for backends that do not fuse
     backend().conv2d_relu_backward(geometry_, n, x_->data(), kernel_.value.data(), y_.data(),
-                                   dy.data(), dz_.data(), dx, kernel_.grad.data(), db);
+                                   dy.data(), dx, kernel_.grad.data(), db);
     return dx_;
   }
   const float* dz = dy.data();

@@ -64,7 +64,7 @@ class BlasBackend final : public Backend {
   void conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                            const float* b, float* y) override;
   void conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
-                            const float* y, const float* dy, float* dz, float* dx, float* dw,
+                            const float* y, const float* dy, float* dx, float* dw,
                             float* db) override;
   void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
                          std::int32_t* argmax) override;

@@ -86,7 +86,7 @@ void BlasBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const floa
 }
 
 void BlasBackend::conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
-                                       const float* w, const float* y, const float* dy, float*,
+                                       const float* w, const float* y, const float* dy,
                                        float* dx, float* dw, float* db) {
   conv_backward(g, batch, x, w, y, dy, dx, dw, db);
 }
