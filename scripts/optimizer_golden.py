@@ -8,11 +8,12 @@ update rules (the ones core/backend.hpp documents), and prints the final
 weights as C++ constants to paste into the test.
 
 Where PyTorch implements the same rule it serves as an independent check:
-SGD, Nesterov and RMSprop agree exactly with constant lr (torch folds lr into
-the momentum buffer differently but equivalently); Adam and AdamW place
-epsilon differently (torch: eps added after dividing sqrt(v) by
-sqrt(1 - beta_2^t)), so they agree to ~1e-6 only where gradients are not
-tiny (the fourth weight, with gradients ~1e-3, is where the two differ).
+SGD and Nesterov agree exactly with constant lr (torch folds lr into the
+momentum buffer differently but equivalently). The others place epsilon
+differently: torch's Adam and AdamW add it after dividing sqrt(v) by
+sqrt(1 - beta_2^t), torch's RMSprop adds it to sqrt(ms) where Keras adds it
+to ms under the root. So they agree to ~1e-6 only where gradients are not
+tiny (the fourth weight, with gradients ~1e-3, is where the rules differ).
 
 Usage: /usr/bin/python3 scripts/optimizer_golden.py
 """
@@ -68,7 +69,7 @@ def keras_rmsprop(h):
     w, ms, mom = W0.copy(), np.zeros_like(W0), np.zeros_like(W0)
     for g in GRADS:
         ms = h["rho"] * ms + (1 - h["rho"]) * g * g
-        step = h["lr"] * g / (np.sqrt(ms) + h["epsilon"])
+        step = h["lr"] * g / np.sqrt(ms + h["epsilon"])
         if h["momentum"] > 0:
             mom = h["momentum"] * mom + step
             w = w - mom
@@ -104,7 +105,7 @@ def torch_reference(name, h):
             ps, lr=h["lr"], betas=(h["beta_1"], h["beta_2"]), eps=h["epsilon"])), 1e-5
     if name.startswith("rmsprop"):
         return torch_run(lambda ps: torch.optim.RMSprop(
-            ps, lr=h["lr"], alpha=h["rho"], eps=h["epsilon"], momentum=h["momentum"])), 1e-12
+            ps, lr=h["lr"], alpha=h["rho"], eps=h["epsilon"], momentum=h["momentum"])), 1e-5
     return None, None  # adam_eps: large epsilon, where torch's placement differs
 
 
@@ -116,10 +117,10 @@ def main():
         ref, tol = torch_reference(name, h)
         if ref is not None:
             # Where gradients are ~1e-3, sqrt(v) is ~3e-5 and Keras's epsilon
-            # (added before the bias correction) differs from torch's by
-            # ~1e-3 relative per step: compare the Adam cases elsewhere only.
+            # placement differs from torch's by ~1e-3 relative per step:
+            # compare Adam and RMSprop elsewhere only.
             mask = np.ones_like(W0, dtype=bool)
-            if name.startswith("adam"):
+            if not name.startswith("sgd"):
                 mask = np.abs(GRADS).min(axis=0) >= 0.01
             assert np.allclose(keras[mask], ref[mask], rtol=tol, atol=tol), (name, keras, ref)
         values = ", ".join(f"{x:.9g}" for x in keras)

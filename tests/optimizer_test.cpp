@@ -48,9 +48,9 @@ constexpr std::array<double, 4> kGolden_adam_eps{0.478253008, -1.24630539, 1.985
 // adamw: {'lr': 0.01, 'beta_1': 0.9, 'beta_2': 0.999, 'epsilon': 1e-07, 'weight_decay': 0.1} (checked against torch)
 constexpr std::array<double, 4> kGolden_adamw{0.471602198, -1.23764102, 1.97257162, 0.0239776713};
 // rmsprop: {'lr': 0.01, 'rho': 0.9, 'momentum': 0.0, 'epsilon': 1e-07} (checked against torch)
-constexpr std::array<double, 4> kGolden_rmsprop{0.452681198, -1.24167863, 1.97558641, -0.0297710065};
+constexpr std::array<double, 4> kGolden_rmsprop{0.452681469, -1.24167866, 1.97558641, -0.0181400278};
 // rmsprop_momentum: {'lr': 0.01, 'rho': 0.9, 'momentum': 0.5, 'epsilon': 1e-07} (checked against torch)
-constexpr std::array<double, 4> kGolden_rmsprop_momentum{0.417772518, -1.23002141, 1.94757669, -0.0880526348};
+constexpr std::array<double, 4> kGolden_rmsprop_momentum{0.417773037, -1.23002147, 1.94757669, -0.0660428631};
 
 // ---- helpers ----
 
@@ -240,6 +240,17 @@ TEST_P(OptimizerTest, RmspropPlainAndWithMomentum) {
   expect_close(*state[1].tensor, {0.0387529566});
   ASSERT_EQ(plain.state().size(), 1u);
   EXPECT_EQ(plain.state()[0].name, "a.rms");
+}
+
+TEST_P(OptimizerTest, RmspropAddsEpsilonInsideTheRoot) {
+  // Keras: step = lr g / sqrt(ms + eps). With g = 1e-3, ms = 0.1 * 1e-6 =
+  // 1e-7 = eps, so step = 1e-5 / sqrt(2e-7) = 0.0223607; PyTorch's
+  // sqrt(ms) + eps would give 0.0316128.
+  RMSprop rmsprop(RMSpropOptions().learning_rate(0.01f));
+  Parameter w = make_param("w", {1.0f});
+  set_grad(w, {1e-3f});
+  step(rmsprop, {&w});
+  expect_close(w.value, {1.0 - 1e-5 / std::sqrt(2e-7)});
 }
 
 TEST_P(OptimizerTest, RmspropRhoChangesTheAverage) {

@@ -66,11 +66,11 @@ void BlasBackend::rmsprop_update(std::size_t n, const RmspropHyper& h, float* pa
   auto s = eigen::array(ms, n);
   s = h.rho * s + (1.0f - h.rho) * g.square();
   if (h.momentum == 0.0f) {
-    p -= h.lr * g / (s.sqrt() + h.epsilon);
+    p -= h.lr * g / (s + h.epsilon).sqrt();
     return;
   }
   auto mo = eigen::array(mom, n);
-  mo = h.momentum * mo + h.lr * g / (s.sqrt() + h.epsilon);
+  mo = h.momentum * mo + h.lr * g / (s + h.epsilon).sqrt();
   p -= mo;
 }
 

@@ -478,7 +478,7 @@ void ReferenceBackend::rmsprop_update(std::size_t n, const RmspropHyper& h, floa
                                       const float* grad, float* ms, float* mom) {
   for (std::size_t i = 0; i < n; ++i) {
     ms[i] = h.rho * ms[i] + (1.0f - h.rho) * grad[i] * grad[i];
-    const float step = float(h.lr * grad[i] / (std::sqrt(double(ms[i])) + h.epsilon));
+    const float step = float(h.lr * grad[i] / std::sqrt(double(ms[i]) + h.epsilon));
     if (h.momentum == 0.0f) {
       param[i] -= step;
     } else {
