@@ -100,14 +100,18 @@ void EarlyStopping::on_epoch_end(Sequential& model, TrainingState& s, const Epoc
     if (restore_) best_weights_ = model.weights_snapshot();
     return;
   }
-  if (++wait_ > patience_) {
+  // Keras's rule: stop once `patience` epochs in a row have not improved
+  // (patience 0 and 1 both stop at the first).
+  if (++wait_ >= patience_) {
     stopped_epoch_ = s.epoch;
     s.stop_training = true;
   }
 }
 
 void EarlyStopping::on_train_end(Sequential& model, TrainingState&) {
-  if (restore_ && stopped_epoch_ > 0 && !best_weights_.empty()) model.restore_weights(best_weights_);
+  // As Keras 3: the best weights come back whether or not training stopped
+  // early, so the model ends at its best epoch either way.
+  if (restore_ && !best_weights_.empty()) model.restore_weights(best_weights_);
 }
 
 // ---------------------------------------------------------------- checkpoints and logs

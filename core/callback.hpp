@@ -56,8 +56,9 @@ class ProgressBar : public Callback {
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
 };
 
-// Stops when `monitor` has not improved by min_delta for `patience` epochs;
-// optionally restores the best weights seen.
+// Stops when `monitor` has not improved by min_delta for `patience` epochs in
+// a row; with restore_best_weights, training ends with the best epoch's
+// weights (also when it ran to the last epoch).
 class EarlyStopping : public Callback {
  public:
   EarlyStopping(std::string monitor = "val_loss", int patience = 0, double min_delta = 0,
