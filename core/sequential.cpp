@@ -293,6 +293,12 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
                options.epochs, "]");
   INSTNN_CHECK(train.size() > 0, ConfigError, "fit: the training data is empty");
   ensure_built(train.sample_shape());
+  // Keras only warns; training through two softmaxes is never what was meant.
+  INSTNN_CHECK(!(loss_->name() == "softmax_cross_entropy" && layers_.back()->type() == "Softmax"),
+               ConfigError, "fit: the model ends in a Softmax layer, but the ",
+               "softmax_cross_entropy loss takes logits and applies softmax itself (Keras's ",
+               "from_logits=True); remove the final Softmax layer: the exported model still ends ",
+               "in SOFTMAX");
 
   // Keras semantics: the validation split is the last samples, before
   // shuffling.

@@ -83,14 +83,20 @@ std::unique_ptr<Loss> make_loss(const nlohmann::json& spec) {
   std::string type = config["type"].get<std::string>();
   std::transform(type.begin(), type.end(), type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const bool softmax_ce = type == "softmax_cross_entropy" || type == "categorical_crossentropy" ||
+                          type == "sparse_categorical_crossentropy" || type == "cross_entropy";
+  const bool binary_ce = type == "binary_cross_entropy" || type == "binary_crossentropy" || type == "bce";
   for (const auto& [key, value] : config.items())
-    INSTNN_CHECK(key == "type" || (key == "from_logits" && value.is_boolean()), ConfigError,
-                 "loss '", type, "': unknown or invalid key \"", key, "\" = ", value.dump());
-  if (type == "softmax_cross_entropy" || type == "categorical_crossentropy" ||
-      type == "sparse_categorical_crossentropy" || type == "cross_entropy")
+    INSTNN_CHECK(key == "type" || (key == "from_logits" && value.is_boolean() && (softmax_ce || binary_ce)),
+                 ConfigError, "loss '", type, "': unknown or invalid key \"", key, "\" = ", value.dump());
+  if (softmax_ce) {
+    INSTNN_CHECK(config.value("from_logits", true), ConfigError, "loss '", type,
+                 "': cross-entropy on probabilities (from_logits false) is not supported; it ",
+                 "takes logits: end the model with a linear Dense layer instead of a Softmax ",
+                 "(the exported model still ends in SOFTMAX)");
     return std::make_unique<SoftmaxCrossEntropy>();
-  if (type == "binary_cross_entropy" || type == "binary_crossentropy" || type == "bce")
-    return std::make_unique<BinaryCrossEntropy>(config.value("from_logits", false));
+  }
+  if (binary_ce) return std::make_unique<BinaryCrossEntropy>(config.value("from_logits", false));
   if (type == "mse" || type == "mean_squared_error") return std::make_unique<MeanSquaredError>();
   if (type == "mae" || type == "mean_absolute_error") return std::make_unique<MeanAbsoluteError>();
   throw ConfigError("unknown loss '" + type +

@@ -110,6 +110,20 @@ TEST(Losses, BadTargetsAreClearErrors) {
                ConfigError);
   EXPECT_THROW(make_loss("hinge"), ConfigError);
   EXPECT_THROW(make_loss(nlohmann::json{{"type", "bce"}, {"from_logit", true}}), ConfigError);
+  EXPECT_THROW(make_loss(nlohmann::json{{"type", "mse"}, {"from_logits", true}}), ConfigError);
+}
+
+TEST(Losses, CrossEntropyOnProbabilitiesIsAClearErrorNotADoubleSoftmax) {
+  // Keras's categorical_crossentropy defaults to probabilities; this one
+  // takes logits, so a config asking for probabilities must not pass silently.
+  EXPECT_NO_THROW(make_loss(nlohmann::json{{"type", "categorical_crossentropy"}, {"from_logits", true}}));
+  try {
+    make_loss(nlohmann::json{{"type", "categorical_crossentropy"}, {"from_logits", false}});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("instead of a Softmax"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(dynamic_cast<BinaryCrossEntropy&>(*make_loss("bce")).export_activation());
 }
 
 TEST(DenseLayer, ConfigRoundTripAndErrors) {
@@ -122,6 +136,12 @@ TEST(DenseLayer, ConfigRoundTripAndErrors) {
                ConfigError);
   EXPECT_THROW(Dense::from_config({{"type", "Dense"}, {"units", "3"}}), ConfigError);
   EXPECT_THROW(DenseOptions(3).activation("swishy"), ConfigError);
+  try {
+    DenseOptions(3).activation("softmax");  // Keras allows it; here it is a layer
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("add a Softmax layer"), std::string::npos) << e.what();
+  }
   Rng rng;
   Dense needs_flat(3);
   EXPECT_THROW(needs_flat.build(Shape{1, 28, 28}, rng), ShapeError);

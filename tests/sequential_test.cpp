@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <new>
 
 #include "core/error.hpp"
@@ -246,7 +247,7 @@ TEST(Sequential, CorruptCheckpointsAreFormatErrors) {
   fs::remove(path);
 }
 
-TEST(Sequential, EarlyStoppingRestoresBestAndHistoryLoggerWrites) {
+TEST(Sequential, EarlyStoppingEndsFitAndHistoryLoggerWrites) {
   Quadrants q(200);
   auto data = q.source();
   Sequential m = quadrant_model();
@@ -265,6 +266,77 @@ TEST(Sequential, EarlyStoppingRestoresBestAndHistoryLoggerWrites) {
   ASSERT_EQ(j.size(), 2u);
   EXPECT_TRUE(j[0].contains("loss") && j[0].contains("accuracy") && j[0].contains("seconds"));
   fs::remove(log_path);
+}
+
+TEST(Sequential, TrainingThroughASoftmaxLayerAndTheSoftmaxLossIsAClearError) {
+  Quadrants q(64);
+  auto data = q.source();
+  Sequential m(Shape{2});
+  m.add<Dense>(4);
+  m.add<Softmax>();
+  m.compile({});
+  FitOptions f;
+  f.verbose = 0;
+  try {
+    m.fit(data, f);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("remove the final Softmax layer"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_NO_THROW(m.predict(q.x));  // inference through the Softmax layer stays fine
+}
+
+// Drives EarlyStopping epoch by epoch with a given monitored series, calling
+// before_epoch_end(epoch) first; returns the epoch it stopped at (0: never).
+int early_stop_epoch(EarlyStopping& stop, Sequential& m, const std::vector<double>& series,
+                     const std::function<void(int)>& before_epoch_end = {}) {
+  TrainingState s;
+  s.epochs = static_cast<int>(series.size());
+  stop.on_train_begin(m, s);
+  for (std::size_t i = 0; i < series.size() && !s.stop_training; ++i) {
+    s.epoch = static_cast<int>(i) + 1;
+    if (before_epoch_end) before_epoch_end(s.epoch);
+    stop.on_epoch_end(m, s, EpochLogs{{"val_loss", series[i]}});
+  }
+  stop.on_train_end(m, s);
+  return stop.stopped_epoch();
+}
+
+TEST(Sequential, EarlyStoppingWaitsPatienceEpochsInARowAsKerasDoes) {
+  Sequential m = quadrant_model();
+  // Best at epoch 2, then no improvement: patience p stops at epoch 2 + p
+  // (patience 0 stops at the first epoch without improvement, like 1).
+  const std::vector<double> series{1.0, 0.5, 0.6, 0.55, 0.7, 0.8, 0.9};
+  for (const auto& [patience, expected] : std::vector<std::pair<int, int>>{{0, 3}, {1, 3}, {2, 4}, {3, 5}}) {
+    EarlyStopping stop("val_loss", patience);
+    EXPECT_EQ(early_stop_epoch(stop, m, series), expected) << "patience " << patience;
+  }
+  // An improvement resets the count; min_delta decides what improves.
+  EarlyStopping stop("val_loss", 2);
+  EXPECT_EQ(early_stop_epoch(stop, m, {1.0, 0.9, 0.95, 0.8, 0.85, 0.9}), 6);
+  EarlyStopping coarse("val_loss", 1, 0.15);
+  EXPECT_EQ(early_stop_epoch(coarse, m, {1.0, 0.9, 0.8}), 2);
+}
+
+TEST(Sequential, EarlyStoppingRestoresTheBestEpochsWeights) {
+  Sequential m = quadrant_model();
+  auto set_weights = [&](float v) {
+    for (Parameter* p : m.params()) p->value.fill(v);
+  };
+  auto first_weight = [&] { return m.params().front()->value.data()[0]; };
+  // Weights are set to the epoch number before each epoch ends; the best
+  // epoch (2) must come back, whether training stops early or not.
+  for (const std::vector<double>& series : {std::vector<double>{1.0, 0.5, 0.7, 0.9},
+                                            std::vector<double>{1.0, 0.5, 0.7}}) {
+    EarlyStopping stop("val_loss", 2, 0.0, true);
+    early_stop_epoch(stop, m, series, [&](int epoch) { set_weights(static_cast<float>(epoch)); });
+    EXPECT_EQ(first_weight(), 2.0f) << series.size() << " epochs";
+  }
+  EarlyStopping no_restore("val_loss", 1);
+  set_weights(7.0f);
+  early_stop_epoch(no_restore, m, {1.0, 2.0});
+  EXPECT_EQ(first_weight(), 7.0f);
 }
 
 TEST(Sequential, MovedModelKeepsWorkingAfterTheSourceIsGone) {
