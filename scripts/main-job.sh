@@ -11,6 +11,9 @@ scripts/install-deps.sh --data
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j "$(nproc)" --target instnn_cli
 data=$(scripts/fetch-mnist.sh | tail -n 1)
+dataset="MNIST"
+[[ "$data" != /usr/share/datasets/fashion-mnist ]] || dataset="FASHION-MNIST (MNIST was unavailable; see above)"
+echo "main job: training on $dataset from $data"
 mkdir -p "$out"
 
 # Measured as a user's machine runs: no forced OpenBLAS kernel type.
@@ -21,4 +24,4 @@ run build/instnn train --model mlp --data "$data" --epochs 5 --out "$out/mlp.ckp
 run build/instnn export "$out/mlp.ckpt" -o "$out/MODEL.json" --features "pixel[784]"
 run build/instnn validate "$out/MODEL.json"
 run build/instnn check "$out/mlp.ckpt" "$out/MODEL.json" --data "$data"
-echo "main job done: checkpoint $out/mlp.ckpt, instruction model $out/MODEL.json"
+echo "main job done on $dataset: checkpoint $out/mlp.ckpt, instruction model $out/MODEL.json"
