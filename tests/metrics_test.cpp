@@ -1,0 +1,183 @@
+// Metrics on small batches worked out by hand: accuracy (sparse labels,
+// one-hot targets, one output), binary accuracy and its threshold, MAE, MSE;
+// accumulation over batches, and the reduction evaluate() reports.
+#include "core/metric.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "core/sequential.hpp"
+#include "layers/dense.hpp"
+#include "layers/losses.hpp"
+
+namespace instnn {
+namespace {
+
+const MeanSquaredError kMse;
+
+// The metric `name` (for `loss`) after one update with dense targets.
+double dense_result(const std::string& name, Shape shape, std::initializer_list<float> pred,
+                    std::initializer_list<float> target, const Loss& loss = kMse) {
+  auto metric = make_metric(name, loss);
+  Tensor p = Tensor::from(shape, pred);
+  Tensor t = Tensor::from(shape, target);
+  metric->update(p, Targets{{}, &t});
+  return metric->result();
+}
+
+TEST(Metrics, AccuracyWithSparseLabels) {
+  const SoftmaxCrossEntropy ce;
+  auto acc = make_metric("accuracy", ce);
+  EXPECT_EQ(acc->name(), "accuracy");
+  // Argmax per row: 1, 0, 1, 2 against labels 1, 1, 1, 2: 3 of 4.
+  Tensor p = Tensor::from(Shape{4, 3}, {0.1f, 0.8f, 0.1f,  //
+                                        0.6f, 0.3f, 0.1f,  //
+                                        -1, 2, 1,          //
+                                        0, 0, 5});
+  const std::vector<std::int32_t> labels{1, 1, 1, 2};
+  acc->update(p, Targets{labels, nullptr});
+  EXPECT_DOUBLE_EQ(acc->result(), 0.75);
+  // A second batch of 2 with 0 right: 3 of 6 overall (not the mean of 3/4 and 0).
+  Tensor q = Tensor::from(Shape{2, 3}, {1, 0, 0, 0, 1, 0});
+  const std::vector<std::int32_t> wrong{2, 2};
+  acc->update(q, Targets{wrong, nullptr});
+  EXPECT_DOUBLE_EQ(acc->result(), 0.5);
+  acc->reset();
+  EXPECT_DOUBLE_EQ(acc->result(), 0.0);
+  acc->update(q, Targets{std::vector<std::int32_t>{0, 1}, nullptr});
+  EXPECT_DOUBLE_EQ(acc->result(), 1.0);
+}
+
+TEST(Metrics, AccuracyWithOneHotTargets) {
+  const SoftmaxCrossEntropy ce;
+  // Row argmaxes 1, 0, 2 against one-hot targets 1, 2, 2: 2 of 3.
+  const auto shape = Shape{3, 3};
+  const auto pred = {0.1f, 0.8f, 0.1f, 0.6f, 0.3f, 0.1f, 0.0f, 0.2f, 0.9f};
+  const auto target = {0.0f, 1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 1.0f};
+  EXPECT_NEAR(dense_result("accuracy", shape, pred, target, ce), 2.0 / 3, 1e-12);
+  EXPECT_NEAR(dense_result("categorical_accuracy", shape, pred, target, ce), 2.0 / 3, 1e-12);
+  // Soft targets count by their argmax.
+  EXPECT_NEAR(dense_result("accuracy", Shape{1, 3}, {0.2f, 0.5f, 0.3f}, {0.1f, 0.6f, 0.3f}, ce),
+              1.0, 1e-12);
+}
+
+// Predictions 0.2, 0.8, -0.5, 0.5 for one output against targets 1, 1, 0, 1.
+double on_threshold_batch(const std::string& name, const Loss& loss) {
+  return dense_result(name, Shape{4, 1}, {0.2f, 0.8f, -0.5f, 0.5f}, {1, 1, 0, 1}, loss);
+}
+
+TEST(Metrics, BinaryAccuracyOnProbabilitiesThresholdsAtOneHalf) {
+  const BinaryCrossEntropy probabilities(false);
+  // 0.2 -> 0 (target 1: wrong), 0.8 -> 1 (right), -0.5 -> 0 (right),
+  // 0.5 -> 0 (strictly greater than 0.5 is 1, as Keras; target 1: wrong).
+  EXPECT_DOUBLE_EQ(on_threshold_batch("binary_accuracy", probabilities), 0.5);
+  // "accuracy" with one output and float targets is binary accuracy.
+  EXPECT_DOUBLE_EQ(on_threshold_batch("accuracy", probabilities), 0.5);
+  EXPECT_DOUBLE_EQ(on_threshold_batch("accuracy", kMse), 0.5);
+  // Several outputs per sample: every value counts (3 of 4 here).
+  EXPECT_DOUBLE_EQ(dense_result("binary_accuracy", Shape{2, 2}, {0.9f, 0.1f, 0.6f, 0.7f},
+                                {1, 0, 1, 0}, probabilities),
+                   0.75);
+}
+
+TEST(Metrics, BinaryAccuracyOnLogitsThresholdsAtZero) {
+  const BinaryCrossEntropy logits(true);
+  // Logits 0.2 and 0.5 are probabilities above 1/2: now 4 of 4.
+  EXPECT_DOUBLE_EQ(on_threshold_batch("binary_accuracy", logits), 1.0);
+  EXPECT_DOUBLE_EQ(on_threshold_batch("accuracy", logits), 1.0);
+  EXPECT_DOUBLE_EQ(dense_result("binary_accuracy", Shape{2, 1}, {-0.1f, 0.0f}, {1, 1}, logits), 0.0);
+}
+
+TEST(Metrics, MeanAbsoluteAndSquaredError) {
+  // Differences 1, 2, -2, 0: |.| sums to 5, squares to 9, over 4 values.
+  const auto pred = {1.0f, 2.0f, 3.0f, 4.0f};
+  const auto target = {0.0f, 0.0f, 5.0f, 4.0f};
+  EXPECT_DOUBLE_EQ(dense_result("mae", Shape{2, 2}, pred, target), 1.25);
+  EXPECT_DOUBLE_EQ(dense_result("mean_absolute_error", Shape{2, 2}, pred, target), 1.25);
+  EXPECT_DOUBLE_EQ(dense_result("mse", Shape{2, 2}, pred, target), 2.25);
+  EXPECT_DOUBLE_EQ(dense_result("mean_squared_error", Shape{4, 1}, pred, target), 2.25);
+
+  // Over two batches: the mean over all values (3 values in all).
+  auto mae = make_metric("mae", kMse);
+  Tensor a = Tensor::from(Shape{2, 1}, {1, 1});
+  Tensor b = Tensor::from(Shape{1, 1}, {4});
+  Tensor zeros2(Shape{2, 1}), zeros1(Shape{1, 1});
+  mae->update(a, Targets{{}, &zeros2});
+  mae->update(b, Targets{{}, &zeros1});
+  EXPECT_DOUBLE_EQ(mae->result(), 2.0);  // (1 + 1 + 4) / 3, not (1 + 4) / 2
+}
+
+TEST(Metrics, WrongTargetsAndNamesAreConfigErrors) {
+  const SoftmaxCrossEntropy ce;
+  Tensor p(Shape{2, 1});
+  const std::vector<std::int32_t> labels{0, 1};
+  for (const char* name : {"binary_accuracy", "mae", "mse"}) {
+    auto m = make_metric(name, ce);
+    EXPECT_THROW(m->update(p, Targets{labels, nullptr}), ConfigError) << name;
+  }
+  try {
+    make_metric("f1", ce);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'f1'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("binary_accuracy"), std::string::npos) << e.what();
+  }
+}
+
+// evaluate() on a model whose output is its input (a 2x2 identity Dense),
+// so predictions are known exactly. 5 samples in batches of 2, 2 and 1.
+class EvaluateReduction : public ::testing::TestWithParam<int> {
+ protected:
+  Tensor x = Tensor::from(Shape{5, 2}, {0.9f, 0.1f,  //
+                                        0.2f, 0.8f,  //
+                                        0.7f, 0.3f,  //
+                                        0.6f, 0.4f,  //
+                                        0.1f, 0.9f});
+  // Classes 0, 1, 1, 1, 1: rows 0, 1 and 4 are right.
+  Tensor y = Tensor::from(Shape{5, 2}, {1, 0, 0, 1, 0, 1, 0, 1, 0, 1});
+
+  Sequential identity_model(const nlohmann::json& loss, std::vector<std::string> metrics) {
+    Sequential m(Shape{2});
+    m.add<Dense>(DenseOptions(2).kernel_initializer("zeros"));
+    CompileOptions o;
+    o.loss = loss;
+    o.metrics = std::move(metrics);
+    o.backend = "reference";
+    m.compile(o);
+    Tensor& kernel = m.params().at(0)->value;
+    kernel[0] = kernel[3] = 1.0f;
+    return m;
+  }
+};
+
+TEST_P(EvaluateReduction, MeansOverSamplesNotOverBatches) {
+  Sequential m = identity_model("mse", {"accuracy", "mae", "mse"});
+  TensorDataSource data(x, y);
+  const auto r = m.evaluate(data, GetParam());
+  // Absolute differences per row (both columns equal): 0.1, 0.2, 0.7, 0.6,
+  // 0.1; over the 10 values MAE = 3.4 / 10 and MSE = 1.82 / 10. (Means of
+  // the batch means with batches of 2 would give accuracy 2/3, MAE 0.3,
+  // MSE 0.153.)
+  EXPECT_NEAR(r.at("accuracy"), 0.6, 1e-12);
+  EXPECT_NEAR(r.at("mae"), 0.34, 1e-6);
+  EXPECT_NEAR(r.at("mse"), 0.182, 1e-6);
+  EXPECT_NEAR(r.at("loss"), 0.182, 1e-6);
+}
+
+TEST_P(EvaluateReduction, SparseLabelsWithCrossEntropy) {
+  Sequential m = identity_model("softmax_cross_entropy", {"accuracy"});
+  const std::vector<std::int32_t> labels{0, 1, 1, 1, 1};
+  TensorDataSource data(x, labels);
+  const auto r = m.evaluate(data, GetParam());
+  EXPECT_NEAR(r.at("accuracy"), 0.6, 1e-12);
+  // Each row [a, b] costs ln(1 + e^(other - own)): own-minus-other margins
+  // 0.8, 0.6, -0.4, -0.2, 0.8.
+  double expected = 0;
+  for (double margin : {0.8, 0.6, -0.4, -0.2, 0.8}) expected += std::log1p(std::exp(-margin));
+  EXPECT_NEAR(r.at("loss"), expected / 5, 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(BatchSizes, EvaluateReduction, ::testing::Values(1, 2, 256));
+
+}  // namespace
+}  // namespace instnn
