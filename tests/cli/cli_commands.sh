@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# End-to-end checks of `instnn train --history/--validation-split` and
+# `instnn evaluate`, on a tiny generated MNIST-style data set.
+#   cli_commands.sh INSTNN_EXECUTABLE WORK_DIR STEP
+# STEP "setup" writes the data and trains once (with a JSON history); the
+# other steps check one behaviour each and need setup's files; "cleanup"
+# removes WORK_DIR.
+set -euo pipefail
+cli=$1
+work=$2
+step=$3
+fail() { echo "FAIL ($step): $*" >&2; for f in "$work"/*.log; do [[ -e $f ]] && { echo "--- $f"; cat "$f"; }; done >&2; exit 1; }
+
+epochs=3
+samples=250   # 200 train + 50 validation with --validation-split 0.2
+test_samples=40
+
+# train HISTORY_FILE CHECKPOINT: a short run with 20% held out for validation.
+train() {
+  "$cli" train --model "$work/model.json" --data "$work/data" --epochs $epochs --batch-size 25 \
+      --lr 0.01 --threads 1 --validation-split 0.2 --history "$1" --out "$2" --quiet \
+      >"$work/train.log" 2>"$work/train.err.log" || fail "instnn train exited with $?"
+}
+
+# run_failing NAME ARGS...: the command must exit with 1 (an error, not a
+# crash or an abort) and say "instnn: error: " on one stderr line.
+run_failing() {
+  local name=$1
+  shift
+  local rc=0
+  "$cli" "$@" >"$work/$name.log" 2>"$work/$name.err.log" || rc=$?
+  [[ $rc -eq 1 ]] || fail "expected exit code 1, got $rc"
+  [[ $(wc -l <"$work/$name.err.log") -eq 1 ]] || fail "stderr is not one line"
+  grep -q "^instnn: error: " "$work/$name.err.log" || fail "no 'instnn: error:' message"
+}
+
+case $step in
+setup)
+  rm -rf "$work"
+  mkdir -p "$work/data"
+  # 8x8 images; the label is the brightest quarter of the image (4 classes).
+  python3 - "$work/data" $samples $test_samples <<'PY'
+import random, struct, sys
+out, n_train, n_test = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def write(name, n, seed):
+    rng = random.Random(seed)
+    images, labels = bytearray(), bytearray()
+    for _ in range(n):
+        label = rng.randrange(4)
+        pixels = [rng.randrange(64) + (160 if (r // 4) * 2 + c // 4 == label else 0)
+                  for r in range(8) for c in range(8)]
+        images += bytes(pixels)
+        labels.append(label)
+    with open(f"{out}/{name}-images-idx3-ubyte", "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 8, 8) + images)
+    with open(f"{out}/{name}-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 0x801, n) + labels)
+write("train", n_train, 1)
+write("t10k", n_test, 2)
+PY
+  cat >"$work/model.json" <<'JSON'
+{"layers": [{"type": "Dense", "units": 16, "activation": "relu"}, {"type": "Dense", "units": 4}]}
+JSON
+  train "$work/history.json" "$work/run.ckpt"
+  [[ -s "$work/run.ckpt" ]] || fail "no checkpoint written"
+  ;;
+
+history_json)
+  python3 - "$work/history.json" $epochs <<'PY' || fail "bad JSON history"
+import json, sys
+records = json.load(open(sys.argv[1]))
+epochs = int(sys.argv[2])
+assert isinstance(records, list) and len(records) == epochs, records
+for i, r in enumerate(records):
+    assert set(r) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "lr"}, r
+    assert r["epoch"] == i + 1, r
+    assert abs(r["lr"] - 0.01) < 1e-6, r
+    assert r["seconds"] >= 0 and r["loss"] > 0 and r["val_loss"] > 0, r
+    assert 0 <= r["accuracy"] <= 1 and 0 <= r["val_accuracy"] <= 1, r
+    # 50 validation samples: accuracies are multiples of 1/50.
+    assert abs(r["val_accuracy"] * 50 - round(r["val_accuracy"] * 50)) < 1e-6, r
+    assert abs(r["accuracy"] * 200 - round(r["accuracy"] * 200)) < 1e-6, r
+assert records[-1]["loss"] < records[0]["loss"], "training did not lower the loss"
+PY
+  ;;
+
+history_csv)
+  train "$work/history.csv" "$work/csv.ckpt"
+  python3 - "$work/history.csv" $epochs <<'PY' || fail "bad CSV history"
+import csv, sys
+lines = open(sys.argv[1]).read().splitlines()
+epochs = int(sys.argv[2])
+assert lines[0] == "epoch,accuracy,loss,lr,seconds,val_accuracy,val_loss", lines[0]
+rows = list(csv.DictReader(lines))
+assert len(rows) == epochs, rows
+for i, r in enumerate(rows):
+    assert int(r["epoch"]) == i + 1, r
+    assert all(float(r[k]) >= 0 for k in r), r
+    assert abs(float(r["lr"]) - 0.01) < 1e-6, r
+PY
+  ;;
+
+evaluate_text)
+  "$cli" evaluate "$work/run.ckpt" --data "$work/data" >"$work/evaluate.log" 2>"$work/evaluate.err.log" ||
+    fail "instnn evaluate exited with $?"
+  grep -Eq "^test loss: [0-9]+\.[0-9]{4} - test accuracy: [01]\.[0-9]{4} \($test_samples images\)$" \
+    "$work/evaluate.log" || fail "unexpected output: $(cat "$work/evaluate.log")"
+  ;;
+
+evaluate_json)
+  "$cli" evaluate "$work/run.ckpt" --data "$work/data" --json >"$work/evaluate_json.log" \
+    2>"$work/evaluate_json.err.log" || fail "instnn evaluate --json exited with $?"
+  "$cli" evaluate "$work/run.ckpt" --data "$work/data" --batch-size 7 >"$work/evaluate_text.log" ||
+    fail "instnn evaluate exited with $?"
+  # One line of JSON, agreeing with the text output (evaluated in other batches).
+  python3 - "$work/evaluate_json.log" "$work/evaluate_text.log" $test_samples <<'PY' || fail "bad JSON output: $(cat "$work/evaluate_json.log")"
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+result = json.loads(lines[0])
+assert result["samples"] == int(sys.argv[3]), result
+assert 0 <= result["accuracy"] <= 1 and result["loss"] > 0, result
+assert abs(result["accuracy"] * result["samples"] - round(result["accuracy"] * result["samples"])) < 1e-6
+text = open(sys.argv[2]).read()
+m = re.match(r"test loss: ([0-9.]+) - test accuracy: ([0-9.]+)", text)
+assert m, text
+assert abs(float(m.group(1)) - result["loss"]) <= 1e-4, (text, result)
+assert abs(float(m.group(2)) - result["accuracy"]) <= 1e-4, (text, result)
+PY
+  ;;
+
+evaluate_missing_data)
+  run_failing evaluate_missing_data evaluate "$work/run.ckpt" --data "$work/no_such_dir"
+  grep -q "no_such_dir" "$work/evaluate_missing_data.err.log" || fail "the message does not name the directory"
+  ;;
+
+evaluate_missing_checkpoint)
+  run_failing evaluate_missing_checkpoint evaluate "$work/missing.ckpt" --data "$work/data"
+  grep -q "missing.ckpt" "$work/evaluate_missing_checkpoint.err.log" ||
+    fail "the message does not name the checkpoint"
+  ;;
+
+evaluate_not_a_checkpoint)
+  run_failing evaluate_not_a_checkpoint evaluate "$work/model.json" --data "$work/data"
+  grep -q "model.json" "$work/evaluate_not_a_checkpoint.err.log" ||
+    fail "the message does not name the file"
+  ;;
+
+train_missing_data)
+  run_failing train_missing_data train --model "$work/model.json" --data "$work/no_such_dir" \
+    --epochs 1 --out "$work/never.ckpt" --quiet
+  grep -q "no_such_dir" "$work/train_missing_data.err.log" || fail "the message does not name the directory"
+  [[ ! -e "$work/never.ckpt" ]] || fail "a checkpoint was written"
+  ;;
+
+cleanup)
+  rm -rf "$work"
+  ;;
+
+*)
+  fail "unknown step"
+  ;;
+esac
+echo "PASS"

@@ -1,0 +1,12 @@
+# The examples that need no downloaded data run as tests: example_xor must
+# reach 100% and print the four points on the right side of 0.5.
+if(NOT INSTNN_BUILD_EXAMPLES OR NOT EXISTS ${PROJECT_SOURCE_DIR}/examples/xor/main.cpp)
+  return()
+endif()
+# examples/ is added after tests/, so the target is referenced by name only
+# (generator expressions are resolved once every target exists).
+add_test(NAME example_xor_converges
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:example_xor> -DARGS= -DEXPECT_RC=0
+                 "-DEXPECT_REGEX=^XOR: 100% correct after [0-9]+ epochs \\([0-9.]+ ms\\)\n  0 xor 0 -> 0\\.[0-4][0-9]*\n  0 xor 1 -> (0\\.[5-9]|1\\.0)[0-9]*\n  1 xor 0 -> (0\\.[5-9]|1\\.0)[0-9]*\n  1 xor 1 -> 0\\.[0-4][0-9]*\n$"
+                 -P ${PROJECT_SOURCE_DIR}/tests/data/inference/run_cli.cmake)
+set_tests_properties(example_xor_converges PROPERTIES LABELS "examples" TIMEOUT 120)
