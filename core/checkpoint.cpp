@@ -17,7 +17,8 @@ namespace instnn {
 namespace {
 
 constexpr const char* kMagic = "INSTNN-CHECKPOINT";
-constexpr std::uint32_t kVersion = 1;
+// Version 2 added the fit settings; version 1 files still load.
+constexpr std::uint32_t kVersion = 2;
 
 struct TensorRecord {
   std::string name;
@@ -34,6 +35,7 @@ struct CheckpointRecord {
   std::array<std::uint64_t, 4> rng{};
   std::string history;         // JSON text
   std::vector<TensorRecord> samples;  // 0 or 1: Sequential::sample_inputs()
+  std::string fit_settings;    // JSON text (version >= 2): FitSettings
 };
 
 // Bounded reads: a corrupt size field must fail, not allocate gigabytes.
@@ -144,6 +146,7 @@ std::string serialize(const CheckpointRecord& c) {
     for (auto s : c.rng) ar(s);
     write_string(ar, c.history);
     write_tensors(ar, c.samples);
+    write_string(ar, c.fit_settings);
   }
   return out.str();
 }
@@ -164,8 +167,8 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
     INSTNN_CHECK(magic == kMagic, FormatError, "'", path, "' is not an instnn checkpoint (bad magic)");
     std::uint32_t version = 0;
     ar(version);
-    INSTNN_CHECK(version == kVersion, FormatError, "checkpoint '", path, "' has format version ",
-                 version, "; this instnn reads version ", kVersion);
+    INSTNN_CHECK(version >= 1 && version <= kVersion, FormatError, "checkpoint '", path,
+                 "' has format version ", version, "; this instnn reads versions 1 to ", kVersion);
     r.string(c.model_config, "model config");
     r.string(c.compile_config, "compile config");
     r.tensors(c.params);
@@ -175,6 +178,7 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
     for (auto& s : c.rng) ar(s);
     r.string(c.history, "history");
     r.tensors(c.samples);
+    if (version >= 2) r.string(c.fit_settings, "fit settings");
   } catch (const cereal::Exception& e) {
     throw FormatError("checkpoint '" + path + "' is truncated or corrupt: " + e.what());
   }
@@ -189,6 +193,26 @@ nlohmann::json parse_json(const std::string& text, const std::string& what, cons
   } catch (const nlohmann::json::exception& e) {
     throw FormatError("checkpoint '" + path + "': " + what + " is not valid JSON: " + e.what());
   }
+}
+
+nlohmann::json fit_json(const FitSettings& f) {
+  return {{"batch_size", f.batch_size}, {"validation_split", f.validation_split}, {"shuffle", f.shuffle}};
+}
+
+FitSettings fit_settings_from(const std::string& text, const std::string& path) {
+  FitSettings f;
+  if (text.empty()) return f;  // version 1
+  const nlohmann::json j = parse_json(text, "fit settings", path);
+  try {
+    f.batch_size = j.at("batch_size").get<int>();
+    f.validation_split = j.at("validation_split").get<double>();
+    f.shuffle = j.at("shuffle").get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError("checkpoint '" + path + "': bad fit settings: " + e.what());
+  }
+  INSTNN_CHECK(f.batch_size >= 0 && f.validation_split >= 0 && f.validation_split < 1, FormatError,
+               "checkpoint '", path, "': fit settings out of range: ", text);
+  return f;
 }
 
 nlohmann::json compile_json(const CompileOptions& o, const nlohmann::json& optimizer) {
@@ -215,6 +239,7 @@ class CheckpointIo {
     c.target_epochs = m.target_epochs_;
     c.rng = m.rng_->state();
     c.history = m.history_.to_json().dump();
+    c.fit_settings = fit_json(m.fit_settings_).dump();
     if (!m.sample_inputs_.empty()) c.samples.push_back(record_of("sample_inputs", m.sample_inputs_));
     return c;
   }
@@ -254,6 +279,7 @@ class CheckpointIo {
     m.target_epochs_ = c.target_epochs;
     m.rng_->set_state(c.rng);
     m.history_ = History::from_json(parse_json(c.history, "history", path));
+    m.fit_settings_ = fit_settings_from(c.fit_settings, path);
     if (!c.samples.empty()) {
       const TensorRecord& r = c.samples.front();
       const Shape s = Shape::from_range(r.shape.begin(), r.shape.end());
@@ -308,7 +334,8 @@ void Sequential::save_json(const std::string& path) const {
                       {"epochs_done", c.epochs_done},
                       {"target_epochs", c.target_epochs},
                       {"rng", c.rng},
-                      {"history", nlohmann::json::parse(c.history)}};
+                      {"history", nlohmann::json::parse(c.history)},
+                      {"fit", nlohmann::json::parse(c.fit_settings)}};
   write_file_atomically(path, j.dump(1) + "\n");
 }
 

@@ -331,6 +331,7 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   if (options.verbose > 0) callbacks.insert(callbacks.begin(), &progress);
 
   target_epochs_ = options.epochs;
+  fit_settings_ = {options.batch_size, options.validation_split, options.shuffle};
   const FlushDenormals flush;  // core/denormals.hpp: up to 1.9x per epoch
   TrainingState state;
   state.epochs = options.epochs;

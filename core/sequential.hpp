@@ -55,6 +55,15 @@ struct FitOptions {
   int initial_epoch = 0;
 };
 
+// What fit() was last run with, kept in checkpoints so that resuming trains
+// the way the interrupted run did. batch_size 0: unknown (a checkpoint of
+// format version 1, or a model never fitted).
+struct FitSettings {
+  int batch_size = 0;
+  double validation_split = 0;
+  bool shuffle = true;
+};
+
 // Builds a layer from its config object; keyed by "type".
 using LayerFactory = std::function<std::unique_ptr<Layer>(const nlohmann::json&)>;
 using LayerFactories = std::map<std::string, LayerFactory>;
@@ -125,9 +134,10 @@ class Sequential {
   // The epoch count fit() was last asked to reach (stored in checkpoints so
   // that training can be resumed to it).
   int target_epochs() const { return target_epochs_; }
+  const FitSettings& fit_settings() const { return fit_settings_; }
 
   // Checkpoint: config, compile options, parameters, layer state, optimizer
-  // state, epoch, RNG state, history. Portable binary (cereal) with a magic
+  // state, epoch, RNG state, history, fit settings. Portable binary (cereal) with a magic
   // string and format version; written atomically (temporary + rename).
   void save(const std::string& path) const;
   static Sequential load(const std::string& path);
@@ -169,6 +179,7 @@ class Sequential {
   Tensor sample_inputs_;
   int epochs_done_ = 0;
   int target_epochs_ = 0;
+  FitSettings fit_settings_;
 
   // Reused per batch so the warmed-up loop does not allocate.
   Batch batch_;

@@ -13,6 +13,7 @@
 #include <new>
 
 #include "core/error.hpp"
+#include "core/file_util.hpp"
 #include "layers/activation.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
@@ -213,8 +214,47 @@ TEST(Sequential, CheckpointRoundTripAndBitwiseResume) {
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j.at("magic"), "INSTNN-CHECKPOINT");
   EXPECT_EQ(j.at("epochs_done"), 4);
+  EXPECT_EQ(j.at("fit").at("batch_size"), 16);
   fs::remove(path);
   fs::remove(json_path);
+}
+
+TEST(Sequential, CheckpointsKeepTheFitSettingsAndVersionOneFilesStillLoad) {
+  Quadrants q(64);
+  auto data = q.source();
+  Sequential m = quadrant_model();
+  FitOptions f;
+  f.batch_size = 7;
+  f.validation_split = 0.25;
+  f.shuffle = false;
+  f.verbose = 0;
+  m.fit(data, f);
+  const auto path = temp_path("fit_settings.ckpt");
+  m.save(path.string());
+  Sequential loaded = Sequential::load(path.string());
+  EXPECT_EQ(loaded.fit_settings().batch_size, 7);
+  EXPECT_EQ(loaded.fit_settings().validation_split, 0.25);
+  EXPECT_FALSE(loaded.fit_settings().shuffle);
+
+  // Version 1 had no fit settings: the same bytes without the trailing
+  // string (8-byte length + JSON), with the version field set to 1. It
+  // follows cereal's endianness byte, the magic's 8-byte length and its 17
+  // bytes.
+  constexpr std::size_t kVersionAt = 1 + 8 + 17;
+  std::string bytes = read_file(path.string());
+  const std::string settings = R"({"batch_size":7,"shuffle":false,"validation_split":0.25})";
+  ASSERT_EQ(bytes.substr(bytes.size() - settings.size()), settings);
+  bytes.resize(bytes.size() - settings.size() - 8);
+  ASSERT_EQ(bytes[kVersionAt], '\x02');
+  bytes[kVersionAt] = '\x01';
+  std::ofstream(path, std::ios::binary) << bytes;
+  Sequential old = Sequential::load(path.string());
+  EXPECT_EQ(old.fit_settings().batch_size, 0);  // unknown
+  EXPECT_EQ(all_weights(old), all_weights(loaded));
+  bytes[kVersionAt] = '\x03';
+  std::ofstream(path, std::ios::binary) << bytes;
+  EXPECT_THROW(Sequential::load(path.string()), FormatError);
+  fs::remove(path);
 }
 
 TEST(Sequential, CorruptCheckpointsAreFormatErrors) {

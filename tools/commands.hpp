@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
+#include <map>
+#include <string>
+
 #include "inference/error.hpp"
 
 namespace instnn::cli {
@@ -27,5 +31,9 @@ void register_predict(CLI::App& app);
 void register_validate(CLI::App& app);
 void register_info(CLI::App& app);
 void register_bench(CLI::App& app);
+
+// "test loss: 0.0748 - test accuracy: 0.9780 (10000 images)": loss, then
+// every metric the model was compiled with.
+std::string describe_test_results(const std::map<std::string, double>& results, std::size_t images);
 
 }  // namespace instnn::cli

@@ -7,6 +7,20 @@
 
 namespace instnn::cli {
 
+std::string describe_test_results(const std::map<std::string, double>& results, std::size_t images) {
+  std::string line;
+  char value[64];
+  // Loss first, then the metrics, as Keras prints them.
+  auto add = [&](const std::string& key, double v) {
+    std::snprintf(value, sizeof value, "%.4f", v);
+    line += (line.empty() ? "test " : " - test ") + key + ": " + value;
+  };
+  if (auto it = results.find("loss"); it != results.end()) add("loss", it->second);
+  for (const auto& [key, v] : results)
+    if (key != "loss") add(key, v);
+  return line + " (" + std::to_string(images) + " images)";
+}
+
 void register_evaluate(CLI::App& app) {
   struct Args {
     std::string checkpoint, data;
@@ -28,8 +42,7 @@ void register_evaluate(CLI::App& app) {
       for (const auto& [k, v] : result) j[k] = v;
       std::printf("%s\n", j.dump().c_str());
     } else {
-      std::printf("test loss: %.4f - test accuracy: %.4f (%zu images)\n", result.at("loss"),
-                  result.at("accuracy"), data.test.size());
+      std::printf("%s\n", describe_test_results(result, data.test.size()).c_str());
     }
   });
 }

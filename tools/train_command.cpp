@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/file_util.hpp"
@@ -24,7 +25,7 @@ struct TrainArgs {
   std::string data;
   int epochs = 5;
   int batch_size = 0;  // 0: the workload's (64 for mlp, 128 for cnn/bncnn), else 32
-  double lr = 1e-3;
+  double lr = 0;       // 0: the optimizer's Keras default
   std::string optimizer = "adam";
   std::uint64_t seed = 42;
   std::string backend;
@@ -34,7 +35,32 @@ struct TrainArgs {
   double validation_split = 0;
   std::string resume;
   bool quiet = false;
+  // Options given on the command line (CLI11 counts), to tell a default from
+  // a request.
+  std::set<std::string> given;
 };
+
+// Keras's default learning rates.
+double default_learning_rate(const std::string& optimizer) { return optimizer == "sgd" ? 0.01 : 1e-3; }
+
+int default_batch_size(const std::string& model) {
+  if (model == "mlp") return 64;
+  if (model == "cnn" || model == "bncnn") return 128;
+  return 32;
+}
+
+// A resumed run continues with the checkpoint's model, optimizer, seed and
+// fit settings; options that would silently be ignored are errors instead.
+void check_resume_options(const TrainArgs& a, const Sequential& model) {
+  for (const char* option : {"--model", "--lr", "--optimizer", "--seed", "--backend", "--validation-split"})
+    INSTNN_CHECK(!a.given.count(option), ConfigError, option, " cannot be changed when resuming: ",
+                 "the checkpoint '", a.resume, "' holds the model, optimizer, seed and fit ",
+                 "settings; start a new run (without --resume) to change them");
+  const int trained = model.fit_settings().batch_size;
+  INSTNN_CHECK(!a.given.count("--batch-size") || trained == 0 || trained == a.batch_size, ConfigError,
+               "--batch-size ", a.batch_size, " differs from the checkpoint's ", trained,
+               "; resuming continues the run as it was (omit --batch-size)");
+}
 
 // Set from the signal handler; lock-free, so storing to it there is safe.
 std::atomic<bool> g_interrupted{false};
@@ -79,14 +105,16 @@ nlohmann::json model_config(const std::string& model) {
 
 void run_train(const TrainArgs& a) {
   Sequential model;
-  if (!a.resume.empty()) {
+  const bool resuming = !a.resume.empty();
+  if (resuming) {
     model = Sequential::load(a.resume);
-    std::printf("Resuming '%s' after epoch %d of %d\n", a.resume.c_str(), model.epochs_done(),
-                model.target_epochs());
+    check_resume_options(a, model);
+    if (a.given.count("--threads")) model.backend().set_threads(a.threads);
   } else {
     model = Sequential::from_config(model_config(a.model));
     CompileOptions o;
-    o.optimizer = {{"type", a.optimizer}, {"learning_rate", a.lr}};
+    o.optimizer = {{"type", a.optimizer},
+                   {"learning_rate", a.lr > 0 ? a.lr : default_learning_rate(a.optimizer)}};
     o.loss = "softmax_cross_entropy";
     o.metrics = {"accuracy"};
     o.backend = a.backend;
@@ -99,13 +127,19 @@ void run_train(const TrainArgs& a) {
   if (!a.quiet) std::printf("%s", model.summary().c_str());
 
   FitOptions f;
-  f.epochs = a.resume.empty() ? a.epochs : model.target_epochs();
+  // On resume, --epochs sets a new target (to train further); else the
+  // checkpoint's target is finished.
+  f.epochs = !resuming || a.given.count("--epochs") ? a.epochs : model.target_epochs();
   f.initial_epoch = model.epochs_done();
-  f.batch_size = a.batch_size > 0 ? a.batch_size
-                 : a.model == "mlp" ? 64
-                 : (a.model == "cnn" || a.model == "bncnn") ? 128
-                                                             : 32;
+  f.batch_size = a.batch_size > 0 ? a.batch_size : default_batch_size(a.model);
   f.validation_split = a.validation_split;
+  if (resuming) {
+    const FitSettings& trained = model.fit_settings();
+    if (trained.batch_size > 0) f.batch_size = trained.batch_size;
+    f.validation_split = trained.validation_split;
+    std::printf("Resuming '%s' after epoch %d, up to epoch %d (batch size %d)\n", a.resume.c_str(),
+                model.epochs_done(), f.epochs, f.batch_size);
+  }
   f.verbose = a.quiet ? 0 : 1;
   ModelCheckpoint checkpoint(a.out, 1);
   std::optional<HistoryLogger> history;
@@ -133,9 +167,7 @@ void run_train(const TrainArgs& a) {
                       "instnn train --resume " + a.out + " --data " + a.data + " --out " + a.out);
   }
 
-  const auto result = model.evaluate(data.test);
-  std::printf("test loss: %.4f - test accuracy: %.4f (%zu images)\n", result.at("loss"),
-              result.at("accuracy"), data.test.size());
+  std::printf("%s\n", describe_test_results(model.evaluate(data.test), data.test.size()).c_str());
   std::printf("checkpoint: %s\n", a.out.c_str());
 }
 
@@ -151,7 +183,8 @@ void register_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--batch-size", args->batch_size, "batch size (default: 64 mlp, 128 cnn/bncnn, 32)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", args->lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--lr", args->lr, "learning rate (default: Keras's, 0.01 for sgd, else 0.001)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--optimizer", args->optimizer, "optimizer")
       ->check(CLI::IsMember({"adam", "sgd", "adamw", "rmsprop"}))
       ->capture_default_str();
@@ -164,7 +197,11 @@ void register_train(CLI::App& app) {
       ->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--resume", args->resume, "continue training from this checkpoint");
   cmd->add_flag("--quiet", args->quiet, "no summary or progress bar");
-  cmd->callback([args] { run_train(*args); });
+  cmd->callback([args, cmd] {
+    for (const CLI::Option* option : cmd->get_options())
+      if (option->count() > 0) args->given.insert(option->get_name());
+    run_train(*args);
+  });
 }
 
 }  // namespace instnn::cli

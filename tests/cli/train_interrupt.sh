@@ -54,10 +54,18 @@ grep -qF "Resume with: instnn train --resume $ckpt --data $work/data --out $ckpt
 grep -q "test accuracy" "$work/train.log" && fail "an interrupted run must not report test accuracy"
 ls "$work" | grep -q '\.tmp\.' && fail "a temporary checkpoint file was left behind"
 
-# Resume: epoch 2 runs again, then 3 (the count stored in the checkpoint, not --epochs' default).
-"$cli" train --resume "$ckpt" --data "$work/data" --out "$ckpt" --batch-size 1 --threads 1 --quiet \
+# Options the checkpoint holds cannot be changed on resume.
+rc=0
+"$cli" train --resume "$ckpt" --data "$work/data" --lr 0.5 --quiet >"$work/lr.log" 2>"$work/lr.err.log" || rc=$?
+[[ $rc -eq 1 ]] && grep -q -- "--lr cannot be changed when resuming" "$work/lr.err.log" ||
+  fail "--lr on resume: rc $rc"
+
+# Resume: epoch 2 runs again, then 3 (the count stored in the checkpoint, not
+# --epochs' default), with the checkpoint's batch size (1), not the default.
+"$cli" train --resume "$ckpt" --data "$work/data" --out "$ckpt" --threads 1 --quiet \
     >"$work/resume.log" 2>"$work/resume.err.log" || fail "resume failed"
-grep -q "Resuming '$ckpt' after epoch 1 of 3" "$work/resume.log" || fail "resume did not start after epoch 1 of 3"
+grep -q "Resuming '$ckpt' after epoch 1, up to epoch 3 (batch size 1)" "$work/resume.log" ||
+  fail "resume did not start after epoch 1 of 3 with batch size 1"
 grep -q "test accuracy" "$work/resume.log" || fail "resumed run did not finish"
 
 # A finished checkpoint has nothing left to do.
@@ -65,5 +73,10 @@ rc=0
 "$cli" train --resume "$ckpt" --data "$work/data" --quiet >"$work/again.log" 2>"$work/again.err.log" || rc=$?
 [[ $rc -eq 1 ]] && grep -q "nothing to do: the checkpoint has already trained 3 of 3 epochs" "$work/again.err.log" ||
   fail "resuming a finished checkpoint: rc $rc"
+# ... unless --epochs asks for more.
+"$cli" train --resume "$ckpt" --data "$work/data" --out "$ckpt" --epochs 4 --quiet \
+    >"$work/more.log" 2>"$work/more.err.log" || fail "training further failed"
+grep -q "Resuming '$ckpt' after epoch 3, up to epoch 4 (batch size 1)" "$work/more.log" ||
+  fail "--epochs 4 on a finished checkpoint did not train epoch 4"
 rm -rf "$work"
 echo "PASS"
