@@ -46,17 +46,6 @@ ActivationKind parse_activation(std::string_view name) {
   throw ConfigError("unknown activation '" + std::string(name) + "'; expected one of: " + valid);
 }
 
-void Backend::softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) {
-  for (int r = 0; r < rows; ++r) {
-    const float* yr = y + std::size_t(r) * cols;
-    const float* dyr = dy + std::size_t(r) * cols;
-    float* dxr = dx + std::size_t(r) * cols;
-    double dot = 0;
-    for (int c = 0; c < cols; ++c) dot += double(dyr[c]) * yr[c];
-    for (int c = 0; c < cols; ++c) dxr[c] = yr[c] * (dyr[c] - static_cast<float>(dot));
-  }
-}
-
 void Backend::conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x,
                                   const float* w, const float* b, float* y) {
   conv2d_forward(g, batch, x, w, b, y);

@@ -142,7 +142,7 @@ class Backend {
   virtual void softmax(int rows, int cols, const float* x, float* y) = 0;
   // dx = y * (dy - sum_c(dy * y)) row-wise, the softmax Jacobian-vector
   // product. Not pure: a plain-loop default that backends may override.
-  virtual void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx);
+  virtual void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) = 0;
   // Sparse labels in [0, cols). loss = mean_r -log softmax(x_r)[label_r];
   // grad (if not null) = (softmax - onehot) / rows.
   virtual float softmax_cross_entropy(int rows, int cols, const float* logits,

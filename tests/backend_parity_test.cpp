@@ -280,6 +280,11 @@ TEST_P(LossParity, SoftmaxAndCrossEntropy) {
   blas_.softmax(rows, cols, x.data(), y_blas.data());
   const Tolerance tol{1e-7, 1e-5};
   expect_close(y_ref, y_blas, tol, "softmax");
+  const auto dy = random_vector(n, 43, -1.0f, 1.0f);
+  std::vector<float> dx_ref(n), dx_blas(n, std::nanf(""));
+  ref_.softmax_backward(rows, cols, y_ref.data(), dy.data(), dx_ref.data());
+  blas_.softmax_backward(rows, cols, y_ref.data(), dy.data(), dx_blas.data());
+  expect_close(dx_ref, dx_blas, {1e-6, 1e-5}, "softmax backward");
 
   std::vector<std::int32_t> labels(rows);
   Rng rng(41);

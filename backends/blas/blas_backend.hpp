@@ -46,6 +46,7 @@ class BlasBackend final : public Backend {
   double sum_squares(std::size_t n, const float* x) override;
 
   void softmax(int rows, int cols, const float* x, float* y) override;
+  void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;
   float softmax_cross_entropy(int rows, int cols, const float* logits, const std::int32_t* labels,
                               float* grad) override;
   float softmax_cross_entropy_dense(int rows, int cols, const float* logits, const float* targets,

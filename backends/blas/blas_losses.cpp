@@ -27,6 +27,15 @@ void BlasBackend::softmax(int rows, int cols, const float* x, float* y) {
   }
 }
 
+void BlasBackend::softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) {
+  for (int r = 0; r < rows; ++r) {
+    const auto yr = eigen::array(y + std::size_t(r) * cols, cols);
+    const auto dyr = eigen::array(dy + std::size_t(r) * cols, cols);
+    const float dot = (yr * dyr).sum();
+    eigen::array(dx + std::size_t(r) * cols, cols) = yr * (dyr - dot);
+  }
+}
+
 float BlasBackend::softmax_cross_entropy(int rows, int cols, const float* logits,
                                          const std::int32_t* labels, float* grad) {
   double total = 0;

@@ -145,6 +145,16 @@ void ReferenceBackend::softmax(int rows, int cols, const float* x, float* y) {
   }
 }
 
+void ReferenceBackend::softmax_backward(int rows, int cols, const float* y, const float* dy,
+                                        float* dx) {
+  for (int r = 0; r < rows; ++r) {
+    double dot = 0;
+    for (int c = 0; c < cols; ++c) dot += double(dy[r * cols + c]) * y[r * cols + c];
+    for (int c = 0; c < cols; ++c)
+      dx[r * cols + c] = float(y[r * cols + c] * (dy[r * cols + c] - dot));
+  }
+}
+
 float ReferenceBackend::softmax_cross_entropy(int rows, int cols, const float* logits,
                                               const std::int32_t* labels, float* grad) {
   double total = 0;
