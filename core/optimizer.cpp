@@ -33,6 +33,9 @@ Optimizer::Optimizer(float learning_rate) : learning_rate_(learning_rate) {
 }
 
 void Optimizer::set_learning_rate(float lr) {
+  // As Keras: with a schedule the rate is not settable (it would be ignored).
+  INSTNN_CHECK(!schedule_, ConfigError, name(), ": the learning rate follows a schedule, so it ",
+               "cannot be set (e.g. by LearningRateScheduler); use one or the other");
   check_learning_rate(name(), lr);
   learning_rate_ = lr;
 }

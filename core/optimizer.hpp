@@ -41,7 +41,8 @@ class Optimizer {
   std::int64_t iterations() const { return iterations_; }
   void set_iterations(std::int64_t n) { iterations_ = n; }
 
-  // The base learning rate (a schedule, if set, replaces it).
+  // The base learning rate (a schedule, if set, replaces it, and
+  // set_learning_rate is then an error).
   float learning_rate() const { return learning_rate_; }
   void set_learning_rate(float lr);
   void set_schedule(std::shared_ptr<LearningRateSchedule> schedule) { schedule_ = std::move(schedule); }

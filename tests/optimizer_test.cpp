@@ -400,6 +400,7 @@ TEST_P(OptimizerTest, ScheduleIsEvaluatedAtIterationsBeforeTheUpdate) {
     expect_close(w.value, {want});
   }
   EXPECT_FLOAT_EQ(sgd.learning_rate(), 5.0f);  // the base rate is kept
+  EXPECT_THROW(sgd.set_learning_rate(0.1f), ConfigError);  // it would be ignored
 }
 
 // ---- state, parameter bookkeeping ----
