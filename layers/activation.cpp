@@ -13,11 +13,12 @@ Activation::Activation(const std::string& activation, std::string name)
     : Activation(ActivationSpec{parse_activation(activation)}, std::move(name)) {}
 
 std::unique_ptr<Layer> Activation::from_config(const nlohmann::json& config) {
-  ConfigReader r(config, "Activation");
-  ActivationSpec spec = r.get_activation();
   // Keras-style named layers carry the activation in the type.
   const std::string type = config.value("type", "Activation");
-  if (type != "Activation") spec.kind = parse_activation(type == "LeakyReLU" ? "leaky_relu" : type);
+  ConfigReader r(config, type);
+  std::optional<ActivationKind> named;
+  if (type != "Activation") named = parse_activation(type == "LeakyReLU" ? "leaky_relu" : type);
+  const ActivationSpec spec = r.get_activation(named);
   auto layer = std::make_unique<Activation>(spec, r.get_string("name", ""));
   r.finish();
   return layer;

@@ -77,9 +77,18 @@ std::pair<int, int> ConfigReader::get_pair(const std::string& key, std::pair<int
   return {n, n};
 }
 
-ActivationSpec ConfigReader::get_activation() {
+ActivationSpec ConfigReader::get_activation(std::optional<ActivationKind> fixed) {
   ActivationSpec spec;
-  spec.kind = parse_activation(get_string("activation", "linear"));
+  spec.kind = parse_activation(get_string("activation", fixed ? "" : "linear"));
+  if (fixed) {
+    INSTNN_CHECK(!config_.contains("activation") || spec.kind == *fixed, ConfigError, type_,
+                 " layer: \"activation\": ", config_["activation"].dump(),
+                 " contradicts the layer type");
+    spec.kind = *fixed;
+  }
+  INSTNN_CHECK(spec.kind == ActivationKind::LeakyReLU || !config_.contains("alpha"), ConfigError,
+               type_, " layer: \"alpha\" applies only to leaky_relu, not to ",
+               activation_name(spec.kind));
   spec.alpha = get_float("alpha", spec.alpha);
   return spec;
 }

@@ -3,6 +3,7 @@
 // in a config must not be silently ignored).
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -24,7 +25,9 @@ class ConfigReader {
   // An int or a pair [a, b] (kernel sizes, strides).
   std::pair<int, int> get_pair(const std::string& key, std::pair<int, int> fallback);
   // "activation" (+ "alpha" for leaky_relu); linear when absent.
-  ActivationSpec get_activation();
+  // "activation" (default linear) and "alpha" (leaky_relu only). With
+  // `fixed` (a named layer such as ReLU), "activation" may only repeat it.
+  ActivationSpec get_activation(std::optional<ActivationKind> fixed = std::nullopt);
   // Throws ConfigError naming every key that was not read.
   void finish();
 

@@ -135,6 +135,11 @@ TEST(DenseLayer, ConfigRoundTripAndErrors) {
   EXPECT_THROW(Dense::from_config({{"type", "Dense"}, {"units", 3}, {"activaton", "relu"}}),
                ConfigError);
   EXPECT_THROW(Dense::from_config({{"type", "Dense"}, {"units", "3"}}), ConfigError);
+  // alpha belongs to leaky_relu only; it is never silently dropped.
+  EXPECT_THROW(Dense::from_config({{"type", "Dense"}, {"units", 3}, {"activation", "relu"}, {"alpha", 0.2}}),
+               ConfigError);
+  EXPECT_NO_THROW(Dense::from_config(
+      {{"type", "Dense"}, {"units", 3}, {"activation", "leaky_relu"}, {"alpha", 0.2}}));
   EXPECT_THROW(DenseOptions(3).activation("swishy"), ConfigError);
   try {
     DenseOptions(3).activation("softmax");  // Keras allows it; here it is a layer
@@ -145,6 +150,17 @@ TEST(DenseLayer, ConfigRoundTripAndErrors) {
   Rng rng;
   Dense needs_flat(3);
   EXPECT_THROW(needs_flat.build(Shape{1, 28, 28}, rng), ShapeError);
+}
+
+TEST(ActivationLayer, NamedLayerConfigsRoundTripAndRejectContradictions) {
+  const auto leaky = Activation::from_config({{"type", "LeakyReLU"}, {"alpha", 0.2}});
+  EXPECT_EQ(leaky->config().at("alpha"), 0.2f);
+  EXPECT_EQ(Activation::from_config(leaky->config())->config(), leaky->config());
+  EXPECT_NO_THROW(Activation::from_config({{"type", "ReLU"}, {"activation", "relu"}}));
+  EXPECT_THROW(Activation::from_config({{"type", "ReLU"}, {"activation", "tanh"}}), ConfigError);
+  EXPECT_THROW(Activation::from_config({{"type", "ReLU"}, {"alpha", 0.1}}), ConfigError);
+  EXPECT_THROW(Activation::from_config({{"type", "Activation"}, {"activation", "tanh"}, {"alpha", 0.1}}),
+               ConfigError);
 }
 
 }  // namespace
