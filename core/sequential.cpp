@@ -429,10 +429,12 @@ std::string Sequential::summary() const {
       shape += ")";
     }
     std::size_t count = 0;
-    for (Parameter* p : const_cast<Layer&>(*l).params()) {
+    for (Parameter* p : l->params()) {
       count += p->value.size();
       if (p->trainable) trainable += p->value.size();
     }
+    // As Keras: BatchNorm's moving statistics count as non-trainable params.
+    for (const NamedTensor& t : l->state()) count += t.tensor->size();
     total += count;
     std::snprintf(line, sizeof line, "%-34s %-24s %12zu\n", name.c_str(), shape.c_str(), count);
     out += line;

@@ -622,6 +622,11 @@ TEST(ConvLayerConfig, ModelConfigBuildsTheMnistCnnAndSummaryShowsIt) {
     EXPECT_NE(summary.find(row), std::string::npos) << row << " not in\n" << summary;
   // 32*9+32, 2*32, 64*32*9+64, 2304*10+10
   EXPECT_EQ(model.param_count(), 320u + 64u + 18496u + 23050u);
+  // The summary counts BatchNorm's moving mean and variance as Keras does:
+  // 4 * 32 in its row, 2 * 32 of them non-trainable.
+  EXPECT_NE(summary.find("Total params: 41994\nTrainable params: 41930\nNon-trainable params: 64"),
+            std::string::npos)
+      << summary;
   // The model config round-trips through JSON.
   Sequential again = Sequential::from_config(model.config());
   EXPECT_EQ(again.config(), model.config());
