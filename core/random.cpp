@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <numbers>
+#include <numeric>
+#include <utility>
 
 namespace instnn {
 
@@ -33,6 +35,13 @@ float Rng::normal() {
   const double u1 = (static_cast<double>(next_u64() >> 11) + 1.0) * (1.0 / 9007199254740992.0);
   const double u2 = static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0);
   return static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2));
+}
+
+void Rng::shuffled_order(std::vector<std::size_t>& order, std::size_t n, bool shuffle) {
+  order.resize(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  if (!shuffle) return;
+  for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[below(i)]);
 }
 
 std::uint64_t Rng::below(std::uint64_t n) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace instnn {
 
@@ -41,6 +43,10 @@ class Rng {
   float normal(float mean, float stddev) { return mean + stddev * normal(); }
   // Uniform integer in [0, n).
   std::uint64_t below(std::uint64_t n);
+  // Sets order to 0..n-1 and, when shuffling, permutes it (Fisher-Yates),
+  // so the order depends only on the state before the call. fit() and
+  // data's BatchIterator both draw an epoch's order this way.
+  void shuffled_order(std::vector<std::size_t>& order, std::size_t n, bool shuffle);
 
   const State& state() const { return state_; }
   void set_state(const State& s) { state_ = s; }

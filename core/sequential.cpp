@@ -237,10 +237,7 @@ double Sequential::train_epoch(const DataSource& data, const FitOptions& options
                                EpochLogs& logs) {
   const std::size_t n = data.size();
   const std::size_t bs = static_cast<std::size_t>(options.batch_size);
-  order_.resize(n);
-  std::iota(order_.begin(), order_.end(), std::size_t{0});
-  if (options.shuffle)
-    for (std::size_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[rng_->below(i)]);
+  rng_->shuffled_order(order_, n, options.shuffle);
   for (auto& m : metrics_) m->reset();
   state.batches = static_cast<int>((n + bs - 1) / bs);
   auto params = this->params();

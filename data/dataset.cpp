@@ -350,17 +350,7 @@ BatchIterator::BatchIterator(const Dataset& dataset, BatchIteratorOptions option
 
 void BatchIterator::start_epoch() {
   epoch_start_rng_ = rng_.state();
-  const std::size_t n = dataset_.size();
-  order_.resize(n);
-  std::iota(order_.begin(), order_.end(), std::size_t{0});
-  if (options_.shuffle) {
-    // Fisher-Yates from the identity order, so an epoch's order depends only
-    // on the Rng state at its start.
-    for (std::size_t i = n; i > 1; --i) {
-      const auto j = static_cast<std::size_t>(rng_.below(i));
-      std::swap(order_[i - 1], order_[j]);
-    }
-  }
+  rng_.shuffled_order(order_, dataset_.size(), options_.shuffle);
   position_ = 0;
   ++epoch_;
 }
