@@ -1,5 +1,8 @@
 # The examples that need no downloaded data run as tests: example_xor must
-# reach 100% and print the four points on the right side of 0.5.
+# reach 100% and print the four points on the right side of 0.5;
+# example_csv_classifier must classify a held-out fifth of a small tabular
+# file (sorted by class, features on very different scales) at >= 90%, in
+# the model and in the exported file run on raw rows.
 if(NOT INSTNN_BUILD_EXAMPLES OR NOT EXISTS ${PROJECT_SOURCE_DIR}/examples/xor/main.cpp)
   return()
 endif()
@@ -10,3 +13,10 @@ add_test(NAME example_xor_converges
                  "-DEXPECT_REGEX=^XOR: 100% correct after [0-9]+ epochs \\([0-9.]+ ms\\)\n  0 xor 0 -> 0\\.[0-4][0-9]*\n  0 xor 1 -> (0\\.[5-9]|1\\.0)[0-9]*\n  1 xor 0 -> (0\\.[5-9]|1\\.0)[0-9]*\n  1 xor 1 -> 0\\.[0-4][0-9]*\n$"
                  -P ${PROJECT_SOURCE_DIR}/tests/data/inference/run_cli.cmake)
 set_tests_properties(example_xor_converges PROPERTIES LABELS "examples" TIMEOUT 120)
+add_test(NAME example_csv_classifier_trains_and_exports
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:example_csv_classifier>
+                 "-DARGS=${PROJECT_SOURCE_DIR}/tests/data/csv/clusters.csv|kind|${PROJECT_BINARY_DIR}/csv_classifier_model.json"
+                 -DEXPECT_RC=0
+                 "-DEXPECT_REGEX=^test accuracy: (0\\.9[0-9]*|1\\.0000) \\(84 of 420 rows held out\\)\nexported [^\n]*: the engine classifies (7[6-9]|8[0-4]) of 84 raw test rows correctly\n$"
+                 -P ${PROJECT_SOURCE_DIR}/tests/data/inference/run_cli.cmake)
+set_tests_properties(example_csv_classifier_trains_and_exports PROPERTIES LABELS "examples" TIMEOUT 120)
