@@ -108,6 +108,8 @@ class Sequential {
   bool compiled() const { return loss_ != nullptr; }
   const CompileOptions& compile_options() const { return compile_options_; }
 
+  // Returns the model's whole history: every epoch trained so far, also
+  // those before a resume (Keras returns only this call's epochs).
   History fit(const DataSource& train, const FitOptions& options = {});
   // {"loss": ..., "<metric>": ...} over the whole data set, inference mode.
   std::map<std::string, double> evaluate(const DataSource& data, int batch_size = 256);
