@@ -25,7 +25,7 @@ struct TrainArgs {
   std::string data;
   int epochs = 5;
   int batch_size = 0;  // 0: the workload's (64 for mlp, 128 for cnn/bncnn), else 32
-  double lr = 0;       // 0: the optimizer's Keras default
+  double lr = 0;  // used when given; else the optimizer's own (Keras) default
   std::string optimizer = "adam";
   std::uint64_t seed = 42;
   std::string backend;
@@ -39,9 +39,6 @@ struct TrainArgs {
   // a request.
   std::set<std::string> given;
 };
-
-// Keras's default learning rates.
-double default_learning_rate(const std::string& optimizer) { return optimizer == "sgd" ? 0.01 : 1e-3; }
 
 int default_batch_size(const std::string& model) {
   if (model == "mlp") return 64;
@@ -113,8 +110,8 @@ void run_train(const TrainArgs& a) {
   } else {
     model = Sequential::from_config(model_config(a.model));
     CompileOptions o;
-    o.optimizer = {{"type", a.optimizer},
-                   {"learning_rate", a.lr > 0 ? a.lr : default_learning_rate(a.optimizer)}};
+    o.optimizer = {{"type", a.optimizer}};
+    if (a.given.count("--lr")) o.optimizer["learning_rate"] = a.lr;
     o.loss = "softmax_cross_entropy";
     o.metrics = {"accuracy"};
     o.backend = a.backend;
