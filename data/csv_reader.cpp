@@ -124,11 +124,13 @@ CsvTable read_csv_table(const std::filesystem::path& path, CsvHeader header, cha
   return table;
 }
 
-Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options) {
+Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options,
+                 std::vector<std::string>* feature_names) {
   const std::string file = path.string();
   CsvTable table = read_csv_table(path, options.header, options.separator);
 
   if (options.labels == CsvLabelKind::None) {
+    if (feature_names) *feature_names = table.column_names;
     const Shape sample{static_cast<std::int64_t>(table.columns)};
     return Dataset::from_float(std::move(table.values), sample, Labels());
   }
@@ -180,6 +182,11 @@ Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options) {
                    label, "' is not a class id (a non-negative integer)");
       ids.push_back(static_cast<std::int32_t>(label));
     }
+  }
+  if (feature_names) {
+    feature_names->clear();
+    for (std::size_t c = 0; c < table.column_names.size(); ++c)
+      if (c != label_column) feature_names->push_back(table.column_names[c]);
   }
   const Shape sample{static_cast<std::int64_t>(features)};
   Labels labels = options.labels == CsvLabelKind::Targets

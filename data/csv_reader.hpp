@@ -54,7 +54,10 @@ CsvTable read_csv_table(const std::filesystem::path& path, CsvHeader header = Cs
 // columns minus the label column, labels per options.labels. Throws
 // ConfigError/FormatError for a missing label column (naming the available
 // columns), and FormatError naming line and column for a class id that is
-// not a non-negative integer.
-Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+// not a non-negative integer. feature_names, if given, receives the header's
+// names of the feature columns in order (empty without a header), e.g. to
+// name an export's inputs.
+Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options = {},
+                 std::vector<std::string>* feature_names = nullptr);
 
 }  // namespace instnn

@@ -45,6 +45,9 @@ TEST(CsvReader, HeaderAutodetectedLabelByName) {
   const Batch all = ds.all();
   EXPECT_EQ(all.x.to_vector(), (std::vector<float>{5.1f, 1.4f, 6.2f, 4.5f, 7.7f, -6.9f}));
   EXPECT_EQ(all.class_ids, (std::vector<std::int32_t>{0, 1, 2}));
+  std::vector<std::string> names{"stale"};
+  read_csv(dir / "iris.csv", options, &names);
+  EXPECT_EQ(names, (std::vector<std::string>{"sepal", "petal"}));
 }
 
 TEST(CsvReader, NoHeaderLabelByIndexAndTargets) {

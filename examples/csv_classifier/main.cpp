@@ -23,7 +23,8 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const std::string label = argv[2], out = argc > 3 ? argv[3] : "csv_model.json";
-  Dataset all = read_csv(argv[1], {.label_name = label});
+  std::vector<std::string> names;  // the feature columns' header names
+  Dataset all = read_csv(argv[1], {.label_name = label}, &names);
 
   // Files are often sorted by class, so shuffle before holding rows out.
   std::vector<std::size_t> order;
@@ -46,9 +47,6 @@ int main(int argc, char** argv) try {
 
   // The file's features are the CSV's columns, raw; its validation rows are
   // raw test rows.
-  std::vector<std::string> names;
-  for (const auto& name : read_csv_table(argv[1]).column_names)
-    if (name != label) names.push_back(name);
   const Batch raw_test = test.all();
   ExportOptions options;
   options.features = names;
