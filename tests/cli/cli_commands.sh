@@ -39,25 +39,7 @@ setup)
   rm -rf "$work"
   mkdir -p "$work/data"
   # 8x8 images; the label is the brightest quarter of the image (4 classes).
-  python3 - "$work/data" $samples $test_samples <<'PY'
-import random, struct, sys
-out, n_train, n_test = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def write(name, n, seed):
-    rng = random.Random(seed)
-    images, labels = bytearray(), bytearray()
-    for _ in range(n):
-        label = rng.randrange(4)
-        pixels = [rng.randrange(64) + (160 if (r // 4) * 2 + c // 4 == label else 0)
-                  for r in range(8) for c in range(8)]
-        images += bytes(pixels)
-        labels.append(label)
-    with open(f"{out}/{name}-images-idx3-ubyte", "wb") as f:
-        f.write(struct.pack(">IIII", 0x803, n, 8, 8) + images)
-    with open(f"{out}/{name}-labels-idx1-ubyte", "wb") as f:
-        f.write(struct.pack(">II", 0x801, n) + labels)
-write("train", n_train, 1)
-write("t10k", n_test, 2)
-PY
+  python3 "$(dirname "$0")/write_idx_dataset.py" "$work/data" $samples $test_samples quadrant
   cat >"$work/model.json" <<'JSON'
 {"layers": [{"type": "Dense", "units": 16, "activation": "relu"}, {"type": "Dense", "units": 4}]}
 JSON

@@ -11,23 +11,7 @@ mkdir -p "$work/data"
 fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f"; cat "$f"; done >&2; exit 1; }
 
 # A tiny MNIST-style data set: 8x8 images, labels from the mean brightness.
-python3 - "$work/data" <<'PY'
-import random, struct, sys
-out = sys.argv[1]
-def write(name, n, seed):
-    rng = random.Random(seed)
-    images, labels = bytearray(), bytearray()
-    for _ in range(n):
-        pixels = [rng.randrange(256) for _ in range(64)]
-        images += bytes(pixels)
-        labels.append(min(9, sum(pixels) * 10 // (64 * 256)))
-    with open(f"{out}/{name}-images-idx3-ubyte", "wb") as f:
-        f.write(struct.pack(">IIII", 0x803, n, 8, 8) + images)
-    with open(f"{out}/{name}-labels-idx1-ubyte", "wb") as f:
-        f.write(struct.pack(">II", 0x801, n) + labels)
-write("train", 12000, 1)
-write("t10k", 200, 2)
-PY
+python3 "$(dirname "$0")/write_idx_dataset.py" "$work/data" 12000 200 brightness
 cat >"$work/model.json" <<'JSON'
 {"layers": [{"type": "Dense", "units": 32, "activation": "relu"}, {"type": "Dense", "units": 10}]}
 JSON
