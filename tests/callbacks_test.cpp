@@ -8,10 +8,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/file_util.hpp"
 #include "core/sequential.hpp"
 #include "layers/dense.hpp"
 #include "support/temp_dir.hpp"
@@ -56,11 +56,6 @@ FitOptions quiet(int epochs, int batch_size = 4) {
   f.batch_size = batch_size;
   f.verbose = 0;
   return f;
-}
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -121,7 +116,7 @@ TEST(ProgressBar, OneLinePerEpochWhenNotATerminal) {
   f.callbacks = {&bar};
   const History h = m.fit(data, f);
   std::fclose(out);
-  const std::string text = read_all(log);
+  const std::string text = read_file(log.string());
   ASSERT_NE(text.find("val_loss: "), std::string::npos) << text;
   ASSERT_NE(text.find("accuracy: "), std::string::npos) << text;
   expect_progress_lines(text, h, 3);
@@ -202,7 +197,7 @@ LoggedRun logged_run(const TempDir& dir, const std::string& name, int epochs) {
   f.validation_data = &val_data;
   f.callbacks = {&logger};
   LoggedRun run{m.fit(data, f), {}};
-  run.file = read_all(dir / name);
+  run.file = read_file((dir / name).string());
   return run;
 }
 
@@ -261,7 +256,7 @@ TEST(HistoryLogger, ContinuedTrainingAppendsToTheEarlierEpochs) {
   f.initial_epoch = 2;
   f.callbacks = {&logger};
   m.fit(data, f);
-  const auto j = nlohmann::json::parse(read_all(path));
+  const auto j = nlohmann::json::parse(read_file(path.string()));
   ASSERT_EQ(j.size(), 3u);
   for (std::size_t e = 0; e < 3; ++e) EXPECT_EQ(j[e].at("epoch"), e + 1);
 }

@@ -266,11 +266,7 @@ TEST(Sequential, CorruptCheckpointsAreFormatErrors) {
   m.fit(data, f);
   const auto path = temp_path("corrupt.ckpt");
   m.save(path.string());
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string bytes = read_file(path.string());
   auto write = [&](const std::string& b) { std::ofstream(path, std::ios::binary) << b; };
   write(bytes.substr(0, bytes.size() / 2));
   EXPECT_THROW(Sequential::load(path.string()), FormatError);
