@@ -1,5 +1,5 @@
 // conv2d forward/backward and max-pooling at the CNN workload shapes
-// (workloads.md, batch 128) on the blas and reference backends. Run as a
+// (docs/design.md, "Reference workloads"; batch 128) on the blas and reference backends. Run as a
 // user's machine does:
 //   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bench/bench_conv
 // The threads argument applies to the blas backend (reference: 1 thread).

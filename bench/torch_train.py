@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The MLP / CNN / BNCNN workloads of shared/workloads.md in PyTorch, timed
+"""The MLP / CNN / BNCNN workloads (docs/design.md, "Reference workloads") in PyTorch, timed
 like bench/workload_train (seconds of training work per epoch, median of
 epochs 2..N; test accuracy; peak RSS). Prints one JSON object.
 

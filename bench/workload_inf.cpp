@@ -1,4 +1,4 @@
-// INF workload (../shared/workloads.md): Dense 250->300 ReLU, Dense 300->200
+// INF workload (docs/design.md, "Reference workloads"): Dense 250->300 ReLU, Dense 300->200
 // Sigmoid, 200000 samples uniform in [-1, 1], through the instruction engine
 // and, in the same run, through the raw OpenBLAS calls for the same
 // arithmetic. Run it as a user's machine does:

@@ -1,4 +1,4 @@
-// The MLP / CNN / BNCNN training workloads of shared/workloads.md, timed as
+// The MLP / CNN / BNCNN training workloads (docs/design.md, "Reference workloads"), timed as
 // the peers are timed: seconds of training work per epoch (data loading
 // excluded), test accuracy after the last epoch, peak RSS. Prints one JSON
 // object. Run as a user's machine runs it:

@@ -1,6 +1,6 @@
 // The activations of the instruction format: the nine of the Rust crate plus
-// SOFTPLUS, EXP and SIGN of the Python reference (format page, sections 7, 10
-// and 12). Every function works in place on one buffer, in float32.
+// SOFTPLUS, EXP and SIGN of the Python reference (docs/format.md, "Activations").
+// Every function works in place on one buffer, in float32.
 #pragma once
 
 #include <optional>
@@ -41,7 +41,7 @@ void apply_activation(Activation activation, std::span<float> values);
 // std::exp. Exposed for the kernels that need it (ATTENTION's softmax).
 void exp_in_place(std::span<float> values);
 
-// The numerically stable softmax of section 7 (max, exp, sequential sum).
+// The numerically stable softmax of docs/format.md, "Activations" (max, exp, sequential sum).
 void softmax_in_place(std::span<float> values);
 
 }  // namespace instnn::inference

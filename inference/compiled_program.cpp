@@ -49,7 +49,8 @@ CompiledProgram::CompiledProgram(const ModelInfo& model, const ModelLayout& layo
   const auto& off = layout.offsets;
 
   // Zero ranges: every buffer beyond the input whose first use is not a
-  // complete overwrite (section 12: every sample starts from a zero U).
+  // complete overwrite (docs/format.md, "Buffers and the unified buffer": every
+  // sample starts from a zero U).
   std::vector<int> first_use(sizes.size(), 0);  // 0 unknown, 1 needs zero, 2 overwritten
   std::size_t input_buffers = 0;
   for (std::size_t covered = 0; input_buffers < sizes.size() && covered < feature_size_; ++input_buffers)

@@ -1,5 +1,6 @@
 // The instnn exception hierarchy. It lives in the inference module because
-// that module is the bottom of the dependency graph (DESIGN.md): the engine
+// that module is the bottom of the dependency graph (docs/design.md, "Modules and the
+// direction of dependencies"): the engine
 // must be usable alone, and everything above re-exports these types through
 // core/error.hpp.
 #pragma once

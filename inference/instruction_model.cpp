@@ -52,7 +52,7 @@ std::string format_values(const std::vector<float>& values, std::size_t count) {
 
 bool matches(float expected, float got, float tolerance) {
   if (expected == got) return true;  // includes equal infinities
-  if (!std::isfinite(got)) return false;  // NaN/Inf where a finite value is expected (section 12)
+  if (!std::isfinite(got)) return false;  // NaN/Inf for a finite expected value (docs/format.md, "validation_data")
   return std::fabs(expected - got) <= tolerance;
 }
 

@@ -1,5 +1,5 @@
-// Strict reader for the instruction-model JSON (format page, sections 1-2 and
-// 5, the "syntax/type layer"): JSON types, required keys, instruction tags,
+// Strict reader for the instruction-model JSON (docs/format.md, "JSON rules",
+// "Top-level fields", "Instructions"): JSON types, required keys, instruction tags,
 // activation names, non-negative integers. Duplicate keys and nesting deeper
 // than the limit are rejected; unknown keys are ignored; null means absent
 // where a key is optional. Semantic checks are the validator's job.
@@ -14,7 +14,7 @@
 namespace instnn::inference {
 
 struct JsonReadOptions {
-  // Objects and arrays nested deeper than this are rejected (section 12).
+  // Objects and arrays nested deeper than this are rejected (docs/format.md, "JSON rules").
   std::size_t max_depth = 64;
   // Files larger than this are not read at all (bounds the parse memory).
   std::size_t max_document_bytes = std::size_t{1} << 30;

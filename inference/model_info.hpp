@@ -1,5 +1,5 @@
 // The plain data record of an instruction model, one field per JSON key of
-// the format (../shared/instmodel-format.md). Nothing here is validated: the
+// the format (docs/format.md, "Top-level fields" and "Instructions"). Nothing here is validated: the
 // JSON reader fills it with well-typed values, the validator checks the
 // semantics, the engine compiles it.
 #pragma once
@@ -30,9 +30,9 @@ enum class InstructionType {
   AddBufferHeads,
   ReduceSum,
   Attention,
-  // Python reference only (section 10.1).
+  // Python reference and instnn only (docs/format.md, "CLIP_ELEMENTWISE").
   ClipElementwise,
-  // instnn extensions (section 13).
+  // instnn extensions (docs/format.md, "CONV2D" and "MAX_POOL2D").
   Conv2D,
   MaxPool2D,
 };
@@ -121,7 +121,7 @@ std::vector<std::size_t> instruction_reads(const Instruction& instruction);
 // (false for the in-place ones: ACTIVATION, ADD/MUL/CLIP_ELEMENTWISE).
 bool instruction_has_output(const Instruction& instruction);
 // COPY, COPY_MASKED and MAP_TRANSFORM write only part of their output
-// (section 6.2); everything else counts as a full write.
+// (docs/format.md, "Dependency rule"); everything else counts as a full write.
 bool is_partial_write(InstructionType type);
 
 // Parses a map key the way the crate does (Rust i32::from_str: optional sign,

@@ -324,7 +324,8 @@ class Validator {
                                 num(inst.inputs.size()));
     // Shorter inputs would be read past their end; longer ones make the
     // references disagree (the crate writes size(output) values, the Python
-    // reference the input width), so sizes must be equal (section 12).
+    // reference the input width), so sizes must be equal (docs/format.md,
+    // "ADD_ELEMENTWISE_BUFFERS and MULTIPLY_ELEMENTWISE_BUFFERS").
     for (std::size_t j = 0; j < inst.inputs.size(); ++j) {
       if (size(inst.inputs[j]) < size(inst.output))
         fail(path + ".input[" + num(j) + "]", name + " reads " + num(size(inst.output)) +
@@ -448,7 +449,7 @@ class Validator {
       if (!maps_used[k]) fail("maps[" + num(k) + "]", "The map at index " + num(k) + " is not used by any instruction");
   }
 
-  // Section 6.2: a full write needs every earlier writer of its output buffer
+  // docs/format.md, "Dependency rule": a full write needs every earlier writer of its output buffer
   // to have been read; reads of the current instruction count first.
   void check_dependencies() {
     std::vector<std::vector<std::size_t>> writers(buffer_count());
@@ -483,7 +484,7 @@ std::size_t resolve_feature_size(const ModelInfo& model) {
       fail("model", "Features or feature size must be provided (neither `features` nor `feature_size` is set)");
     return *model.feature_size;
   }
-  // Section 12: an empty list with a feature_size (what the Python exporters
+  // docs/format.md, "Input features": an empty list with a feature_size (what the Python exporters
   // write) takes the size from feature_size.
   if (model.features->empty() && model.feature_size) return *model.feature_size;
   std::size_t total = 0;

@@ -1,8 +1,9 @@
-// Load-time validation (format page, section 6, plus the stricter policy of
-// section 12): every check the Rust crate makes, in its order, and on top
-// every read or write outside a buffer, parameter/map/weight shapes,
-// order-dependent aliasing and the size limits. The validation_data run
-// (step 14) needs the engine and lives in InstructionModel.
+// Load-time validation (docs/format.md, "Load-time validation", plus the stricter
+// policy of "instnn's engine: acceptance policy"): every check the Rust crate
+// makes, in its order, and on top every read or write outside a buffer,
+// parameter/map/weight shapes, order-dependent aliasing and the size limits.
+// The validation_data run (step 14) needs the engine and lives in
+// InstructionModel.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +36,7 @@ struct ModelLayout {
 // path (and so the instruction index) and both sides of the mismatch.
 ModelLayout validate_model(const ModelInfo& model, const ModelLimits& limits = {});
 
-// The total input size F from `features` / `feature_size` (section 3 and 12),
+// The total input size F from `features` / `feature_size` (docs/format.md, "Input features"),
 // without the boundary rule. Throws FormatError for bad syntax or mismatch.
 std::size_t resolve_feature_size(const ModelInfo& model);
 

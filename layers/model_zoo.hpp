@@ -1,4 +1,4 @@
-// The reference models of shared/workloads.md as model configs, so the
+// The reference models (docs/design.md, "Reference workloads") as model configs, so the
 // command line, examples and benchmarks build exactly the same networks.
 #pragma once
 

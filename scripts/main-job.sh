@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install the system packages, build,
-# obtain MNIST, train the MLP of shared/workloads.md with a progress bar,
+# obtain MNIST, train the MLP (docs/design.md, "Reference workloads") with a progress bar,
 # export it to instruction-model JSON, and check the file with the engine.
 #   scripts/main-job.sh [OUT_DIR]      (default: out/)
 set -euo pipefail

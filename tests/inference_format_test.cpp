@@ -1,6 +1,6 @@
-// The semantics of every instruction type and activation of the format page
-// (sections 3-5, 7, 10.1-2, 13), each against values computed by hand from
-// the page. Every case runs through predict() (sample by sample, so the
+// The semantics of every instruction type and activation of docs/format.md
+// ("Input features" to "Activations"), each against values computed by hand from
+// that page. Every case runs through predict() (sample by sample, so the
 // per-sample zero fill is exercised) and through predict_batch().
 #include <gtest/gtest.h>
 

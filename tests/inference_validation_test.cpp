@@ -1,6 +1,6 @@
-// Load-time validation (format page, section 6 and the section 12 policy):
+// Load-time validation (docs/format.md, "Load-time validation" and the acceptance policy):
 // each check fails with a FormatError whose message names the JSON path and
-// both sides of the mismatch; the order of checks follows 6.1.
+// both sides of the mismatch; the order of checks follows that page's numbered list.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -186,7 +186,7 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"two_full_writes_to_last_buffer",
                    [](Json& m) { m["instructions"].push_back(dot(1, 2, 1)); },
                    {"Instruction 1 wrote to buffer 2 but it was overwritten by instruction 2"}},
-        // MAP_TRANSFORM, section 12.
+        // MAP_TRANSFORM, docs/format.md, "MAP_TRANSFORM".
         RejectCase{"map_index",
                    [](Json& m) {
                      m["instructions"].insert(m["instructions"].begin() + 1,
@@ -317,7 +317,7 @@ INSTANTIATE_TEST_SUITE_P(
                      m["weights"].erase(0); m["bias"].erase(0); m["instructions"][1]["weights"] = 0;
                    },
                    {"REDUCE_SUM writes 1 value but output buffer 0 has size 0"}},
-        // Section 13 geometry.
+        // CONV2D / MAX_POOL2D geometry (docs/format.md).
         RejectCase{"conv2d_input_size",
                    [](Json& m) {
                      m["instructions"][0] = Json::parse(R"({"type":"CONV2D","input":0,"output":1,"weights":0,"in_channels":1,
@@ -465,8 +465,8 @@ TEST(ValidationData, NaNOrInfComputedWhereFiniteExpectedFails) {
 }
 
 TEST(ValidationData, EveryCaseStartsFromZeroedBuffers) {
-  // Section 6.4's stale-buffer model: the crate's own validation run fails on
-  // it, instnn's (section 12) zeroes per case and passes.
+  // The stale-buffer model of docs/format.md, "validation_data": the crate's own validation run
+  // fails on it, instnn's zeroes per case and passes.
   const std::string model = R"({"feature_size":2,"buffer_sizes":[2,4],"instructions":[
       {"type":"COPY","input":0,"output":1,"internal_index":1},
       {"type":"ACTIVATION","input":1,"activation":"INVERSE"}],"weights":[],"bias":[],
