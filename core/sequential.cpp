@@ -303,13 +303,10 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   const DataSource* validation = options.validation_data;
   std::optional<SubsetSource> train_part, val_part;
   if (!validation && options.validation_split > 0) {
-    const auto n_val = static_cast<std::size_t>(train.size() * options.validation_split);
-    INSTNN_CHECK(n_val > 0 && n_val < train.size(), ConfigError, "fit: validation_split ",
-                 options.validation_split, " of ", train.size(),
-                 " samples leaves an empty training or validation set");
-    std::vector<std::size_t> head(train.size() - n_val), tail(n_val);
+    const std::size_t split_at = validation_split_point(train.size(), options.validation_split);
+    std::vector<std::size_t> head(split_at), tail(train.size() - split_at);
     std::iota(head.begin(), head.end(), std::size_t{0});
-    std::iota(tail.begin(), tail.end(), train.size() - n_val);
+    std::iota(tail.begin(), tail.end(), split_at);
     train_part.emplace(train, std::move(head));
     val_part.emplace(train, std::move(tail));
     training = &*train_part;
@@ -317,7 +314,7 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   }
 
   if (sample_inputs_.empty()) {
-    std::vector<std::size_t> first(std::min<std::size_t>(16, training->size()));
+    std::vector<std::size_t> first(std::min(kSampleRows, training->size()));
     std::iota(first.begin(), first.end(), std::size_t{0});
     training->gather(first, batch_);
     sample_inputs_ = batch_.x.clone();
