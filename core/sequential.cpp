@@ -11,16 +11,11 @@
 
 #include "core/denormals.hpp"
 #include "core/error.hpp"
+#include "core/name_matching.hpp"
 
 namespace instnn {
 
 namespace {
-std::string lower_case(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 Shape shape_from_json(const nlohmann::json& j) {
   INSTNN_CHECK(j.is_array() && !j.empty() && j.size() <= 3, ConfigError,
                "\"input_shape\" must be a list of 1 to 3 positive integers, got ", j.dump());
@@ -87,7 +82,7 @@ Layer& Sequential::add(std::unique_ptr<Layer> layer) {
   INSTNN_CHECK(!built_, ConfigError, "cannot add layer '", layer->name(),
                "' to a model that is already built");
   if (layer->name().empty()) {
-    const std::string base = lower_case(layer->type());
+    const std::string base = ascii_lower(layer->type());
     int n = 1;
     auto taken = [&](const std::string& name) {
       return std::any_of(layers_.begin(), layers_.end(),
