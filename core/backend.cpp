@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/name_matching.hpp"
 
 namespace instnn {
 
@@ -29,15 +29,11 @@ std::string_view activation_name(ActivationKind kind) {
 }
 
 ActivationKind parse_activation(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower.empty() || lower == "none") return ActivationKind::Linear;
-  if (lower == "silu") return ActivationKind::Swish;
-  if (lower == "leakyrelu") return ActivationKind::LeakyReLU;
+  if (name.empty() || names_match(name, "none")) return ActivationKind::Linear;
+  if (names_match(name, "silu")) return ActivationKind::Swish;
   for (const auto& [k, n] : kActivationNames)
-    if (n == lower) return k;
-  INSTNN_CHECK(lower != "softmax", ConfigError,
+    if (names_match(name, n)) return k;
+  INSTNN_CHECK(!names_match(name, "softmax"), ConfigError,
                "softmax is not an element-wise activation: add a Softmax layer, or, to train a ",
                "classifier, end with a linear Dense and use the softmax_cross_entropy loss, which ",
                "applies it (and the exported model ends in SOFTMAX)");

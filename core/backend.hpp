@@ -32,7 +32,7 @@ struct ActivationSpec {
 
 // Lower-case name used in configs ("relu", "leaky_relu", "gelu", ...).
 std::string_view activation_name(ActivationKind kind);
-// Parses a name (case-insensitive; "linear"/"none" and "silu" accepted);
+// Parses a name (matched as core/name_matching.hpp says; "linear"/"none" and "silu" accepted);
 // throws ConfigError listing the valid names.
 ActivationKind parse_activation(std::string_view name);
 

@@ -1,7 +1,7 @@
 // Sequential::save/load: cereal portable binary archives (fixed endianness
 // and widths, so a checkpoint moves between machines), with a magic string
-// and a format version. Every size read from a file is checked against the
-// bytes that remain before anything is allocated.
+// and a format version. Every count read from a file is checked against the
+// bytes that remain after it before anything is allocated.
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
 
@@ -38,16 +38,21 @@ struct CheckpointRecord {
   std::string fit_settings;    // JSON text (version >= 2): FitSettings
 };
 
-// Bounded reads: a corrupt size field must fail, not allocate gigabytes.
+// Bounded reads: a corrupt count must fail, not allocate gigabytes. Each
+// count is checked against what the rest of the file can hold.
 class BoundedReader {
  public:
-  BoundedReader(cereal::PortableBinaryInputArchive& ar, std::size_t limit) : ar_(ar), limit_(limit) {}
+  BoundedReader(cereal::PortableBinaryInputArchive& ar, std::istream& in, std::size_t file_size)
+      : ar_(ar), in_(in), file_size_(file_size) {}
 
+  // element_bytes: the fewest bytes one entry takes in the file.
   std::uint64_t count(std::size_t element_bytes, const char* what) {
     std::uint64_t n = 0;
     ar_(n);
-    INSTNN_CHECK(n <= limit_ / (element_bytes ? element_bytes : 1), FormatError, "checkpoint ",
-                 what, " claims ", n, " entries, more than the file holds");
+    const std::size_t left = remaining();
+    INSTNN_CHECK(n <= left / element_bytes, FormatError, "checkpoint ", what, " claims ", n,
+                 " entries of at least ", element_bytes, " bytes, but only ", left,
+                 " bytes remain in the file");
     return n;
   }
   void string(std::string& s, const char* what) {
@@ -64,13 +69,20 @@ class BoundedReader {
     if (!t.data.empty()) ar_(cereal::binary_data(t.data.data(), t.data.size() * sizeof(float)));
   }
   void tensors(std::vector<TensorRecord>& v) {
-    v.resize(count(16, "tensor list"));
+    // A record holds at least three 8-byte counts: name, rank and values.
+    v.resize(count(24, "tensor list"));
     for (auto& t : v) tensor(t);
   }
 
  private:
+  std::size_t remaining() const {
+    const std::streamoff at = in_.tellg();
+    return at < 0 || static_cast<std::size_t>(at) > file_size_ ? 0 : file_size_ - static_cast<std::size_t>(at);
+  }
+
   cereal::PortableBinaryInputArchive& ar_;
-  std::size_t limit_;
+  std::istream& in_;
+  std::size_t file_size_;
 };
 
 void write_string(cereal::PortableBinaryOutputArchive& ar, const std::string& s) {
@@ -107,6 +119,16 @@ std::vector<TensorRecord> records_of(const std::vector<Parameter*>& params) {
   return out;
 }
 
+// The record's shape; FormatError when it is no valid Shape (too many
+// dimensions, a negative extent, more elements than memory can hold).
+Shape shape_of(const TensorRecord& r) {
+  try {
+    return Shape::from_range(r.shape.begin(), r.shape.end());
+  } catch (const ShapeError& e) {
+    throw FormatError("checkpoint tensor '" + r.name + "' has an invalid shape: " + e.what());
+  }
+}
+
 // Copies records into tensors matched by name, checking count and shapes.
 void restore(const std::vector<TensorRecord>& records, const std::vector<NamedTensor>& targets,
              const std::string& what) {
@@ -117,7 +139,7 @@ void restore(const std::vector<TensorRecord>& records, const std::vector<NamedTe
     Tensor& t = *targets[i].tensor;
     INSTNN_CHECK(r.name == targets[i].name, FormatError, "checkpoint ", what, " tensor ", i,
                  " is '", r.name, "' but the model expects '", targets[i].name, "'");
-    Shape s = Shape::from_range(r.shape.begin(), r.shape.end());
+    const Shape s = shape_of(r);
     check_shape(t.shape(), s, ("checkpoint tensor '" + r.name + "'").c_str());
     INSTNN_CHECK(r.data.size() == t.size(), FormatError, "checkpoint tensor '", r.name, "' holds ",
                  r.data.size(), " values for shape ", s.to_string());
@@ -156,7 +178,7 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
   std::istringstream in(bytes);
   try {
     cereal::PortableBinaryInputArchive ar(in);
-    BoundedReader r(ar, bytes.size());
+    BoundedReader r(ar, in, bytes.size());
     std::string magic;
     std::uint64_t magic_len = 0;
     ar(magic_len);
@@ -185,6 +207,23 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
   INSTNN_CHECK(in.peek() == std::char_traits<char>::eof(), FormatError, "checkpoint '", path,
                "' has trailing bytes after its end");
   return c;
+}
+
+// The sample inputs fit() kept: 1 to Sequential::kSampleRows rows of the
+// model's input shape, all their values present. Checked on the raw
+// extents, before any product of them is formed.
+Tensor sample_inputs_of(const TensorRecord& r, const Shape& input, const std::string& path) {
+  bool fits = r.shape.size() == static_cast<std::size_t>(input.rank()) + 1 && r.shape[0] >= 1 &&
+              r.shape[0] <= static_cast<std::int64_t>(Sequential::kSampleRows);
+  for (int i = 0; fits && i < input.rank(); ++i) fits = r.shape[i + 1] == input[i];
+  INSTNN_CHECK(fits, FormatError, "checkpoint '", path, "': sample inputs of shape ",
+               nlohmann::json(r.shape).dump(), " do not fit the model input ", input.to_string(),
+               ": expected 1 to ", Sequential::kSampleRows, " rows of it");
+  Shape rows{r.shape[0]};
+  for (int i = 0; i < input.rank(); ++i) rows.push_back(input[i]);
+  INSTNN_CHECK(r.data.size() == rows.size(), FormatError, "checkpoint '", path, "': sample inputs of shape ",
+               rows.to_string(), " hold ", r.data.size(), " values instead of ", rows.size());
+  return Tensor::from(rows, r.data);
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& what, const std::string& path) {
@@ -280,15 +319,9 @@ class CheckpointIo {
     m.rng_->set_state(c.rng);
     m.history_ = History::from_json(parse_json(c.history, "history", path));
     m.fit_settings_ = fit_settings_from(c.fit_settings, path);
-    if (!c.samples.empty()) {
-      const TensorRecord& r = c.samples.front();
-      const Shape s = Shape::from_range(r.shape.begin(), r.shape.end());
-      INSTNN_CHECK(s.size() == r.data.size() && s.rank() >= 2 &&
-                       s.size_per_sample() == m.input_shape_->size(),
-                   FormatError, "checkpoint '", path, "': sample inputs of shape ", s.to_string(),
-                   " do not fit the model input ", m.input_shape_->to_string());
-      m.sample_inputs_ = Tensor::from(s, r.data);
-    }
+    INSTNN_CHECK(c.samples.size() <= 1, FormatError, "checkpoint '", path, "' holds ",
+                 c.samples.size(), " sample-input tensors; at most 1 is written");
+    if (!c.samples.empty()) m.sample_inputs_ = sample_inputs_of(c.samples.front(), *m.input_shape_, path);
     return m;
   }
 

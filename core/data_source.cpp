@@ -22,6 +22,18 @@ void gather_rows(const Tensor& src, std::span<const std::size_t> indices, Tensor
 }
 }  // namespace
 
+std::size_t validation_split_point(std::size_t n, double fraction) {
+  INSTNN_CHECK(fraction >= 0.0 && fraction < 1.0, ConfigError, "validation_split must be in [0, 1), got ",
+               fraction);
+  if (fraction == 0.0) return n;
+  const auto point = static_cast<std::size_t>(static_cast<double>(n) * (1.0 - fraction));
+  INSTNN_CHECK(point > 0, ConfigError, "validation_split ", fraction, " of ", n,
+               " samples leaves no training sample");
+  INSTNN_CHECK(point < n, ConfigError, "validation_split ", fraction, " of ", n,
+               " samples leaves no validation sample");
+  return point;
+}
+
 SubsetSource::SubsetSource(const DataSource& base, std::vector<std::size_t> indices)
     : base_(base), indices_(std::move(indices)) {
   for (std::size_t i : indices_)

@@ -41,7 +41,15 @@ class DataSource {
   virtual void gather(std::span<const std::size_t> indices, Batch& batch) const = 0;
 };
 
-// Samples [first, first + count) of another source, without copying.
+// Keras's validation_split: of n samples the first
+// int(n * (1 - fraction)) train and the rest validate (n = 10, fraction
+// 0.25: 7 and 3). Returns that split point. Throws ConfigError unless
+// 0 <= fraction < 1 and both parts are non-empty (for fraction 0 the
+// validation part is empty and the point is n).
+std::size_t validation_split_point(std::size_t n, double fraction);
+
+// The samples of another source at the given indices (any order, repeats
+// allowed), without copying.
 class SubsetSource : public DataSource {
  public:
   SubsetSource(const DataSource& base, std::vector<std::size_t> indices);

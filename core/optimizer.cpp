@@ -11,8 +11,8 @@ namespace instnn {
 
 namespace {
 
-// A default-constructed Tensor reports size 1 (a rank-0 shape) but owns no
-// storage, so "no gradient" is checked on the storage as well.
+// A parameter without a gradient has an empty grad: a default-constructed or
+// moved-from Tensor, shape (0,) and no storage.
 bool has_gradient(const Parameter& p) { return p.grad.data() != nullptr && !p.grad.empty(); }
 
 void check_learning_rate(std::string_view who, float lr) {

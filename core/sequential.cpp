@@ -11,16 +11,11 @@
 
 #include "core/denormals.hpp"
 #include "core/error.hpp"
+#include "core/name_matching.hpp"
 
 namespace instnn {
 
 namespace {
-std::string lower_case(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 Shape shape_from_json(const nlohmann::json& j) {
   INSTNN_CHECK(j.is_array() && !j.empty() && j.size() <= 3, ConfigError,
                "\"input_shape\" must be a list of 1 to 3 positive integers, got ", j.dump());
@@ -87,7 +82,7 @@ Layer& Sequential::add(std::unique_ptr<Layer> layer) {
   INSTNN_CHECK(!built_, ConfigError, "cannot add layer '", layer->name(),
                "' to a model that is already built");
   if (layer->name().empty()) {
-    const std::string base = lower_case(layer->type());
+    const std::string base = ascii_lower(layer->type());
     int n = 1;
     auto taken = [&](const std::string& name) {
       return std::any_of(layers_.begin(), layers_.end(),
@@ -303,13 +298,10 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   const DataSource* validation = options.validation_data;
   std::optional<SubsetSource> train_part, val_part;
   if (!validation && options.validation_split > 0) {
-    const auto n_val = static_cast<std::size_t>(train.size() * options.validation_split);
-    INSTNN_CHECK(n_val > 0 && n_val < train.size(), ConfigError, "fit: validation_split ",
-                 options.validation_split, " of ", train.size(),
-                 " samples leaves an empty training or validation set");
-    std::vector<std::size_t> head(train.size() - n_val), tail(n_val);
+    const std::size_t split_at = validation_split_point(train.size(), options.validation_split);
+    std::vector<std::size_t> head(split_at), tail(train.size() - split_at);
     std::iota(head.begin(), head.end(), std::size_t{0});
-    std::iota(tail.begin(), tail.end(), train.size() - n_val);
+    std::iota(tail.begin(), tail.end(), split_at);
     train_part.emplace(train, std::move(head));
     val_part.emplace(train, std::move(tail));
     training = &*train_part;
@@ -317,7 +309,7 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   }
 
   if (sample_inputs_.empty()) {
-    std::vector<std::size_t> first(std::min<std::size_t>(16, training->size()));
+    std::vector<std::size_t> first(std::min(kSampleRows, training->size()));
     std::iota(first.begin(), first.end(), std::size_t{0});
     training->gather(first, batch_);
     sample_inputs_ = batch_.x.clone();

@@ -116,7 +116,8 @@ class Sequential {
   // Outputs [n, ...output_shape], inference mode.
   Tensor predict(const DataSource& data, int batch_size = 256);
   Tensor predict(const Tensor& x, int batch_size = 256);
-  // One forward pass (Mode::Infer) of a batch; the result is owned by the
+  // One forward pass of a batch in the given mode (Train: dropout on,
+  // BatchNorm on batch statistics); the result is owned by the
   // last layer and valid until the next call.
   const Tensor& forward(const Tensor& x, Mode mode);
 
@@ -146,8 +147,10 @@ class Sequential {
   // The same content as JSON, for inspection.
   void save_json(const std::string& path) const;
 
-  // The first training inputs fit() saw (up to 16 rows, model input space),
-  // kept in checkpoints so an export can embed real validation samples.
+  // The first training inputs fit() saw (up to kSampleRows rows, model
+  // input space), kept in checkpoints so an export can embed real
+  // validation samples.
+  static constexpr std::size_t kSampleRows = 16;
   const Tensor& sample_inputs() const { return sample_inputs_; }
 
   // Parameters and layer state only, as bytes (EarlyStopping's best

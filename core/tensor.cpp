@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 
 #include "core/allocation_budget.hpp"
@@ -54,6 +55,12 @@ void Tensor::copy_from(const Tensor& other) {
   check_shape(shape_, other.shape_, "Tensor::copy_from");
   if (size()) std::memcpy(data(), other.data(), size() * sizeof(float));
 }
+
+// Shape bounds every element count by Shape::kMaxElements, so the byte
+// count below, rounded up to the alignment, cannot wrap around.
+static_assert(static_cast<std::size_t>(Shape::kMaxElements) <=
+                  (std::numeric_limits<std::size_t>::max() - Tensor::kAlignment) / sizeof(float),
+              "Shape::kMaxElements floats must be countable in bytes");
 
 void Tensor::resize(const Shape& shape) {
   const std::size_t n = shape.size();

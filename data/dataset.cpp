@@ -328,15 +328,8 @@ Dataset Dataset::normalized(const Normalizer& normalizer) const {
 }
 
 TrainValidationSplit split(const Dataset& dataset, double validation_fraction) {
-  INSTNN_CHECK(validation_fraction >= 0.0 && validation_fraction < 1.0, ConfigError,
-               "validation_split must be in [0, 1), got ", validation_fraction);
   const std::size_t n = dataset.size();
-  const auto train_count =
-      static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1.0 - validation_fraction)));
-  INSTNN_CHECK(train_count > 0, ConfigError, "validation_split ", validation_fraction, " of ", n,
-               " samples leaves no training sample");
-  INSTNN_CHECK(validation_fraction == 0.0 || train_count < n, ConfigError, "validation_split ",
-               validation_fraction, " of ", n, " samples leaves no validation sample");
+  const std::size_t train_count = validation_split_point(n, validation_fraction);
   return {dataset.slice(0, train_count), dataset.slice(train_count, n - train_count)};
 }
 

@@ -130,9 +130,9 @@ struct TrainValidationSplit {
   Dataset validation;
 };
 
-// Keras validation_split: the LAST `validation_fraction` of the samples
-// (taken before any shuffling) is the validation set; the split point is
-// floor(size * (1 - validation_fraction)). Views, no copy. Throws ConfigError
+// Keras validation_split: the samples after validation_split_point()
+// (core/data_source.hpp, the rule fit() uses too), taken before any
+// shuffling, are the validation set. Views, no copy. Throws ConfigError
 // unless 0 <= fraction < 1 and both parts are non-empty (validation may be
 // empty only for fraction 0).
 TrainValidationSplit split(const Dataset& dataset, double validation_fraction);

@@ -1,7 +1,11 @@
-// Sequential::load on any bytes; a checkpoint that loads must save again.
+// Sequential::load on any bytes. A checkpoint that loads must also describe
+// itself, export (which replays the stored sample inputs through the model
+// and embeds them) and predict on those samples: loading alone never reads
+// the sample rows, so a shape that lies about them would go unnoticed.
 #include <cstdint>
 
 #include "core/error.hpp"
+#include "core/exporter.hpp"
 #include "core/sequential.hpp"
 #include "fuzz_support.hpp"
 
@@ -11,6 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Sequential model = Sequential::load(fuzz::write_input(data, size, ".ckpt"));
     model.config();
     model.summary();
+    if (!model.sample_inputs().empty()) model.predict(model.sample_inputs());
+    export_instructions(model);
   } catch (const Error&) {
   }
   return 0;

@@ -2,9 +2,9 @@
 #include "layers/conv2d.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/error.hpp"
+#include "core/name_matching.hpp"
 #include "layers/config_reader.hpp"
 #include "layers/image_input.hpp"
 
@@ -13,11 +13,8 @@ namespace instnn {
 std::string padding_name(Padding padding) { return padding == Padding::Same ? "same" : "valid"; }
 
 Padding parse_padding(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower == "valid") return Padding::Valid;
-  if (lower == "same") return Padding::Same;
+  if (names_match(name, "valid")) return Padding::Valid;
+  if (names_match(name, "same")) return Padding::Same;
   throw ConfigError("unknown padding '" + name + "'; expected \"valid\" or \"same\"");
 }
 

@@ -15,7 +15,7 @@ namespace instnn {
 
 enum class Padding { Valid, Same };
 std::string padding_name(Padding padding);
-// "valid" or "same" (case-insensitive); ConfigError otherwise.
+// "valid" or "same" (matched ignoring case and underscores, core/name_matching.hpp); ConfigError otherwise.
 Padding parse_padding(const std::string& name);
 
 class Conv2DOptions {

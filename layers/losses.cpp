@@ -1,9 +1,12 @@
 #include "layers/losses.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <initializer_list>
+#include <string_view>
 
+#include "core/class_ids.hpp"
 #include "core/error.hpp"
+#include "core/name_matching.hpp"
 
 namespace instnn {
 
@@ -44,10 +47,7 @@ float SoftmaxCrossEntropy::compute(Backend& backend, const Tensor& pred, const T
     INSTNN_CHECK(targets.labels.size() == static_cast<std::size_t>(rows), ShapeError,
                  "softmax_cross_entropy: ", rows, " predictions but ", targets.labels.size(),
                  " labels");
-    for (std::size_t i = 0; i < targets.labels.size(); ++i)
-      INSTNN_CHECK(targets.labels[i] >= 0 && targets.labels[i] < cols, ConfigError,
-                   "softmax_cross_entropy: label ", targets.labels[i], " of sample ", i,
-                   " is outside [0, ", cols, ") for a model with ", cols, " outputs");
+    check_class_ids(targets.labels, cols, "softmax_cross_entropy");
     return backend.softmax_cross_entropy(rows, cols, pred.data(), targets.labels.data(),
                                          prepare_grad(pred, grad));
   }
@@ -80,12 +80,13 @@ std::unique_ptr<Loss> make_loss(const nlohmann::json& spec) {
   INSTNN_CHECK(config.is_object() && config.contains("type") && config["type"].is_string(),
                ConfigError, "loss config must be a name or {\"type\": name, ...}, got ",
                config.dump());
-  std::string type = config["type"].get<std::string>();
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const bool softmax_ce = type == "softmax_cross_entropy" || type == "categorical_crossentropy" ||
-                          type == "sparse_categorical_crossentropy" || type == "cross_entropy";
-  const bool binary_ce = type == "binary_cross_entropy" || type == "binary_crossentropy" || type == "bce";
+  const std::string type = config["type"].get<std::string>();
+  auto is = [&](std::initializer_list<std::string_view> names) {
+    return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return names_match(type, n); });
+  };
+  const bool softmax_ce =
+      is({"softmax_cross_entropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "cross_entropy"});
+  const bool binary_ce = is({"binary_cross_entropy", "bce"});
   for (const auto& [key, value] : config.items())
     INSTNN_CHECK(key == "type" || (key == "from_logits" && value.is_boolean() && (softmax_ce || binary_ce)),
                  ConfigError, "loss '", type, "': unknown or invalid key \"", key, "\" = ", value.dump());
@@ -97,8 +98,8 @@ std::unique_ptr<Loss> make_loss(const nlohmann::json& spec) {
     return std::make_unique<SoftmaxCrossEntropy>();
   }
   if (binary_ce) return std::make_unique<BinaryCrossEntropy>(config.value("from_logits", false));
-  if (type == "mse" || type == "mean_squared_error") return std::make_unique<MeanSquaredError>();
-  if (type == "mae" || type == "mean_absolute_error") return std::make_unique<MeanAbsoluteError>();
+  if (is({"mse", "mean_squared_error"})) return std::make_unique<MeanSquaredError>();
+  if (is({"mae", "mean_absolute_error"})) return std::make_unique<MeanAbsoluteError>();
   throw ConfigError("unknown loss '" + type +
                     "'; expected softmax_cross_entropy, binary_cross_entropy, mse or mae");
 }

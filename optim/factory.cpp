@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/name_matching.hpp"
 #include "core/optimizer.hpp"
 #include "optim/adam.hpp"
 #include "optim/adamw.hpp"
@@ -69,7 +70,7 @@ std::unique_ptr<Optimizer> make_rmsprop(HyperparameterReader& r) {
 }
 
 std::unique_ptr<Optimizer> make_by_type(const std::string& type, const nlohmann::json& config) {
-  const std::string key = normalize_type_name(type);
+  const std::string key = name_key(type);
   const std::string what = "optimizer '" + type + "'";
   if (key == "sgd") {
     HyperparameterReader r(config, what);

@@ -1,7 +1,6 @@
 #include "optim/hyperparameter_reader.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -73,13 +72,6 @@ void HyperparameterReader::reject_unknown_keys() const {
     for (const std::string& k : known_) valid += (valid.empty() ? "" : ", ") + k;
     throw ConfigError(what_ + ": unknown key '" + key + "'; valid keys: " + valid);
   }
-}
-
-std::string normalize_type_name(std::string_view name) {
-  std::string out;
-  for (char c : name)
-    if (c != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace instnn

@@ -40,8 +40,4 @@ class HyperparameterReader {
   std::vector<std::string> known_;
 };
 
-// "AdamW", "adam_w" and "ADAMW" all become "adamw": type names are matched
-// ignoring case and underscores.
-std::string normalize_type_name(std::string_view name);
-
 }  // namespace instnn

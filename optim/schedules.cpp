@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/json_number.hpp"
+#include "core/name_matching.hpp"
 #include "optim/hyperparameter_reader.hpp"
 
 namespace instnn {
@@ -114,7 +115,7 @@ std::unique_ptr<LearningRateSchedule> make_schedule(const nlohmann::json& config
                "schedule: missing string \"type\" (one of step_decay, exponential_decay, "
                "cosine_decay) in ",
                config.dump());
-  const std::string type = normalize_type_name(type_it->get<std::string>());
+  const std::string type = name_key(type_it->get<std::string>());
 
   // Unknown keys are reported before missing ones: a misspelt key is both.
   if (type == "stepdecay") {

@@ -133,6 +133,17 @@ TEST(Dataset, SplitTakesLastFractionAsViews) {
   EXPECT_THROW(split(ds, 1e-18), ConfigError);       // 1 - 1e-18 == 1: no validation sample
 }
 
+TEST(Dataset, SplitAndFitCutWhereKerasDoes) {
+  // Keras: split_at = int(n * (1 - validation_split)); the first split_at
+  // samples train. fit() and split() share validation_split_point().
+  EXPECT_EQ(validation_split_point(10, 0.25), 7u);
+  EXPECT_EQ(validation_split_point(10, 0.0), 10u);
+  EXPECT_EQ(validation_split_point(3, 0.5), 1u);  // int(1.5)
+  EXPECT_THROW(validation_split_point(1, 0.5), ConfigError);    // no training sample
+  EXPECT_THROW(validation_split_point(10, 1e-18), ConfigError); // no validation sample
+  EXPECT_THROW(validation_split_point(10, 1.0), ConfigError);
+}
+
 TEST(Dataset, SubsetAndSliceCompose) {
   Dataset ds = float_dataset(10);
   Dataset sub = ds.subset({9, 2, 5, 7});

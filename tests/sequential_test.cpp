@@ -273,14 +273,99 @@ TEST(Sequential, CorruptCheckpointsAreFormatErrors) {
   write("not a checkpoint at all");
   EXPECT_THROW(Sequential::load(path.string()), FormatError);
   std::string huge = bytes;
-  // The model-config length field follows magic (8 + 17 bytes) and version.
-  for (int i = 0; i < 8; ++i) huge[8 + 17 + 4 + i] = '\x7f';
+  // The model-config length field follows cereal's endianness byte, the
+  // magic (8 + 17 bytes) and the version (4).
+  for (int i = 0; i < 8; ++i) huge[1 + 8 + 17 + 4 + i] = '\x7f';
   write(huge);
-  EXPECT_THROW(Sequential::load(path.string()), FormatError);
+  try {
+    Sequential::load(path.string());
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("model config claims"), std::string::npos) << e.what();
+  }
   write(bytes + "x");
   EXPECT_THROW(Sequential::load(path.string()), FormatError);
   EXPECT_THROW(Sequential::load(temp_path("missing").string()), IoError);
   fs::remove(path);
+}
+
+// A checkpoint of a 4-input model whose one sample row is declared as
+// (2^62 + 1, 4): the row count times 4 wraps around to the 4 values it holds,
+// so before the load checked the rows, `instnn export` embedded 8 rows read
+// from past the 4-float buffer.
+TEST(Sequential, CheckpointSampleRowsMustFitTheModelInput) {
+  Sequential m(Shape{4});
+  m.add<Dense>(2);
+  m.compile({.optimizer = "sgd", .backend = "reference", .threads = 1});
+  Tensor x = Tensor::from(Shape{1, 4}, {1, 2, 3, 4});
+  const std::vector<std::int32_t> labels{1};
+  TensorDataSource data(x, labels);
+  m.fit(data, {.epochs = 1, .batch_size = 1, .verbose = 0});
+  ASSERT_EQ(m.sample_inputs().shape(), (Shape{1, 4}));
+  const auto path = temp_path("sample_rows.ckpt");
+  m.save(path.string());
+  const std::string bytes = read_file(path.string());
+  // The record: name "sample_inputs", rank 2, extents (1, 4), 4 values.
+  const std::string name = "sample_inputs";
+  const std::size_t rows_at = bytes.find(name) + name.size() + 8;
+  ASSERT_NE(bytes.find(name), std::string::npos);
+  auto patched = [&](std::int64_t rows, std::int64_t features) {
+    std::string b = bytes;
+    for (int i = 0; i < 8; ++i) {
+      b[rows_at + i] = static_cast<char>(static_cast<std::uint64_t>(rows) >> (8 * i));
+      b[rows_at + 8 + i] = static_cast<char>(static_cast<std::uint64_t>(features) >> (8 * i));
+    }
+    std::ofstream(path, std::ios::binary) << b;
+    return path.string();
+  };
+  EXPECT_EQ(Sequential::load(patched(1, 4)).sample_inputs().to_vector(), x.to_vector());
+  try {
+    Sequential::load(patched((std::int64_t{1} << 62) + 1, 4));
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("sample inputs of shape [4611686018427387905,4] do not fit "
+                                         "the model input (4,): expected 1 to 16 rows of it"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(Sequential::load(patched(17, 4)), FormatError);  // more rows than fit() keeps
+  EXPECT_THROW(Sequential::load(patched(0, 4)), FormatError);
+  EXPECT_THROW(Sequential::load(patched(2, 2)), FormatError);   // same size, other shape
+  EXPECT_THROW(Sequential::load(patched(2, 4)), FormatError);   // 8 values declared, 4 held
+  EXPECT_THROW(Sequential::load(patched(-1, -4)), FormatError);
+  fs::remove(path);
+}
+
+TEST(Sequential, ConfigWithAHugeInputShapeIsAShapeError) {
+  // 2^72 inputs per sample: the product wrapped to 0 and Flatten reported
+  // (None, 0).
+  const nlohmann::json config = {{"input_shape", {1 << 24, 1 << 24, 1 << 24}},
+                                 {"layers", {{{"type", "Flatten"}}, {{"type", "Dense"}, {"units", 2}}}}};
+  try {
+    Sequential::from_config(config);
+    FAIL() << "expected ShapeError";
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("(16777216, 16777216, 16777216)"), std::string::npos) << e.what();
+  }
+}
+
+// Counts the batches of each fit() epoch.
+struct BatchCounter : Callback {
+  int batches = 0;
+  void on_batch_end(Sequential&, TrainingState&) override { ++batches; }
+};
+
+TEST(Sequential, ValidationSplitKeepsTheFirstIntOfNTimesOneMinusFForTraining) {
+  // Keras: n = 10, validation_split 0.25 -> int(7.5) = 7 train, 3 validate
+  // (the same cut as data's split()).
+  Quadrants q(10);
+  auto data = q.source();
+  Sequential m = quadrant_model();
+  BatchCounter counter;
+  m.fit(data, {.epochs = 1, .batch_size = 1, .validation_split = 0.25, .shuffle = false,
+               .callbacks = {&counter}, .verbose = 0});
+  EXPECT_EQ(counter.batches, 7);
+  EXPECT_EQ(m.sample_inputs().dim(0), 7);
 }
 
 TEST(Sequential, EarlyStoppingEndsFitAndHistoryLoggerWrites) {

@@ -24,6 +24,40 @@ TEST(Shape, RejectsFifthDimensionAndNegativeExtent) {
   EXPECT_THROW((void)Shape{2}[1], ShapeError);
 }
 
+TEST(Shape, RejectsMoreElementsThanMemoryCanHold) {
+  constexpr std::int64_t k31 = std::int64_t{1} << 31, k62 = std::int64_t{1} << 62;
+  // 2^63 elements; the unchecked product read 2^63, (2^62 + 1) * 4 read 4.
+  EXPECT_THROW((Shape{k31, k31, 2}), ShapeError);
+  EXPECT_THROW((Shape{k62 + 1, 4}), ShapeError);
+  EXPECT_THROW((Shape{k31, k31, k31, k31}), ShapeError);
+  try {
+    Shape{k62 + 1, 4};
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("(4611686018427387905,)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::to_string(Shape::kMaxElements)), std::string::npos);
+  }
+  EXPECT_EQ((Shape{Shape::kMaxElements}).size(), static_cast<std::size_t>(Shape::kMaxElements));
+  EXPECT_THROW((Shape{Shape::kMaxElements, 2}), ShapeError);
+  // Zero extents count as one, so no batch can make the per-sample product wrap.
+  constexpr std::int64_t k30 = std::int64_t{1} << 30;
+  const Shape empty_batch{0, k30, k30};
+  EXPECT_EQ(empty_batch.size(), 0u);
+  EXPECT_EQ(empty_batch.size_per_sample(), std::size_t{1} << 60);
+  EXPECT_THROW((Shape{0, k30, k30, 4}), ShapeError);
+  EXPECT_THROW(empty_batch.with_batch(2), ShapeError);
+  EXPECT_THROW(empty_batch.with_batch(-1), ShapeError);
+}
+
+TEST(Tensor, HugeShapeIsAShapeErrorNotAnEmptyBuffer) {
+  constexpr std::int64_t k31 = std::int64_t{1} << 31;
+  // Reported size 2^63 with capacity 0 before the shape checked its product.
+  EXPECT_THROW(Tensor(Shape{k31, k31, 2}), ShapeError);
+  Tensor t(Shape{2, 2});
+  EXPECT_THROW(t.resize(Shape{k31, k31, 2}), ShapeError);
+  EXPECT_EQ(t.shape(), (Shape{2, 2}));
+}
+
 TEST(Tensor, ZeroFilledAndAligned) {
   Tensor t(Shape{3, 5});
   EXPECT_EQ(t.size(), 15u);

@@ -4,6 +4,7 @@
 
 #include "backends/blas/blas_backend.hpp"
 #include "backends/blas/eigen_maps.hpp"
+#include "core/class_ids.hpp"
 #include "core/error.hpp"
 
 namespace instnn {
@@ -40,10 +41,9 @@ float BlasBackend::softmax_cross_entropy(int rows, int cols, const float* logits
                                          const std::int32_t* labels, float* grad) {
   double total = 0;
   const float inv_rows = 1.0f / float(rows);
+  check_class_ids({labels, static_cast<std::size_t>(rows)}, cols, "softmax_cross_entropy");
   for (int r = 0; r < rows; ++r) {
     const int label = labels[r];
-    INSTNN_CHECK(label >= 0 && label < cols, ShapeError, "softmax_cross_entropy: label ", label,
-                 " of row ", r, " is outside [0, ", cols, ")");
     const auto row = eigen::array(logits + std::size_t(r) * cols, cols);
     const float lse = row_log_sum_exp(row);
     total += double(lse) - row[label];

@@ -5,6 +5,7 @@
 #include <numbers>
 #include <vector>
 
+#include "core/class_ids.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
 
@@ -158,10 +159,9 @@ void ReferenceBackend::softmax_backward(int rows, int cols, const float* y, cons
 float ReferenceBackend::softmax_cross_entropy(int rows, int cols, const float* logits,
                                               const std::int32_t* labels, float* grad) {
   double total = 0;
+  check_class_ids({labels, static_cast<std::size_t>(rows)}, cols, "softmax_cross_entropy");
   for (int r = 0; r < rows; ++r) {
     const int label = labels[r];
-    INSTNN_CHECK(label >= 0 && label < cols, ShapeError, "softmax_cross_entropy: label ", label,
-                 " of row ", r, " is outside [0, ", cols, ")");
     const float* row = logits + r * cols;
     const double lse = log_sum_exp(cols, row);
     total += lse - row[label];
