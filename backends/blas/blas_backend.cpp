@@ -19,6 +19,9 @@ namespace {
 // machine with the MLP workload, whose GEMMs are at most 26 MFLOP: splitting
 // them over two threads made an epoch 1.22x slower (0.88 s vs 0.72 s), as the
 // wake-ups and the halved cache blocks cost more than the second core gives.
+// (That was Eigen; OpenBLAS's own two threads on those GEMMs were no faster
+// than this one-thread path either: MLP epochs of 2.4-8.8 s vs 2.2-2.8 s on
+// a loaded 2-core machine, run alternately.)
 constexpr double kParallelGemmFlops = 64e6;
 // Blocks of C handed to threads are multiples of this (one AVX-512 vector).
 constexpr int kSplitGranule = 16;
