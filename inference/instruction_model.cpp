@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
-#include <system_error>
 #include <thread>
 
 #include "inference/aligned_buffer.hpp"
 #include "inference/compiled_program.hpp"
 #include "inference/error.hpp"
+#include "inference/worker_pool.hpp"
 
 namespace instnn::inference {
 
@@ -29,6 +29,30 @@ float* thread_buffer(std::size_t floats) {
   thread_local AlignedBuffer buffer;
   if (buffer.size() < floats) buffer.resize(floats);
   return buffer.data();
+}
+
+// predict_batch's working buffers, per thread and kept between calls (a
+// serving loop calls it thousands of times a second).
+struct BlockBuffers {
+  AlignedBuffer u, scratch;
+};
+BlockBuffers& thread_block_buffers(std::size_t u_floats, std::size_t scratch_floats) {
+  thread_local BlockBuffers buffers;
+  if (buffers.u.size() < u_floats) buffers.u.resize(u_floats);
+  if (buffers.scratch.size() < scratch_floats) buffers.scratch.resize(scratch_floats);
+  return buffers;
+}
+
+// The threads of predict_batch: one pool for every model and every caller,
+// started on first use (worker_pool.hpp: concurrent calls are safe; a call
+// that finds the workers busy runs its share on its own thread).
+WorkerPool& batch_pool() {
+  struct Pool {
+    WorkerPool pool;
+    Pool() { pool.set_threads(int(std::max(1u, std::thread::hardware_concurrency()))); }
+  };
+  static Pool instance;
+  return instance.pool;
 }
 
 // NaN prints as "NaN" whatever its sign bit (iostreams would say "-nan").
@@ -182,45 +206,26 @@ std::vector<float> InstructionModel::predict_batch(std::span<const float> rows, 
   unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, (samples + block - 1) / block));
 
-  // Buffers are allocated here, before any thread starts, so an allocation
-  // failure is an exception in the caller.
-  std::vector<AlignedBuffer> blocks;
-  std::vector<AlignedBuffer> scratch;
-  for (unsigned t = 0; t < threads; ++t) {
-    blocks.emplace_back(block * stride);
-    scratch.emplace_back(program.scratch_size());
-  }
-  auto work = [&](unsigned t, std::size_t first, std::size_t last) {
-    float* u = blocks[t].data();
+  // Contiguous ranges of samples, one per thread, each run in blocks on the
+  // running thread's own buffers.
+  const std::size_t per_thread = (samples + threads - 1) / threads;
+  auto work = [&](int t) {
+    const std::size_t first = std::min(samples, std::size_t(t) * per_thread);
+    const std::size_t last = std::min(samples, first + per_thread);
+    BlockBuffers& buffers = thread_block_buffers(block * stride, program.scratch_size());
+    float* u = buffers.u.data();
     for (std::size_t s = first; s < last; s += block) {
       const std::size_t count = std::min(block, last - s);
-      program.run_block(rows.data() + s * features, count, u, stride, scratch[t].data());
+      program.run_block(rows.data() + s * features, count, u, stride, buffers.scratch.data());
       for (std::size_t k = 0; k < count; ++k)
         std::copy_n(u + k * stride + program.output_offset(), program.output_size(),
                     result.data() + (s + k) * program.output_size());
     }
   };
-  if (threads <= 1) {
-    work(0, 0, samples);
-    return result;
-  }
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
-  const std::size_t per_thread = (samples + threads - 1) / threads;
-  unsigned started = 1;
-  try {
-    for (; started < threads; ++started) {
-      const std::size_t first = std::min(samples, started * per_thread);
-      const std::size_t last = std::min(samples, first + per_thread);
-      pool.emplace_back(work, started, first, last);
-    }
-  } catch (const std::system_error&) {
-    // No more threads available: the caller's thread does the rest.
-  }
-  work(0, 0, std::min(samples, per_thread));
-  for (unsigned t = started; t < threads; ++t)
-    work(0, std::min(samples, t * per_thread), std::min(samples, (t + 1) * per_thread));
-  for (auto& thread : pool) thread.join();
+  if (threads <= 1)
+    work(0);
+  else
+    batch_pool().run(int(threads), work);
   return result;
 }
 

@@ -31,7 +31,9 @@ struct LoadOptions {
 };
 
 struct BatchOptions {
-  // Worker threads; 0 means one per hardware thread.
+  // Threads that share the samples: the caller and the engine's persistent
+  // pool, which has one thread per hardware thread (shared by every model
+  // and caller). 0 means one per hardware thread.
   unsigned threads = 1;
   // Samples run together through each instruction (the block); 0 picks a
   // size that keeps a block's buffers in the L2 cache.

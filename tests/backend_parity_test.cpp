@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -54,8 +55,17 @@ void expect_close(double ref, double got, Tolerance tol, const std::string& what
       << what << ": ref " << ref << ", blas " << got;
 }
 
+// The blas backend's thread count: INSTNN_PARITY_THREADS if set (ctest also
+// runs this suite at 1 and 3 threads, see backend_parity_threads.cmake),
+// else all cores.
+int parity_threads() {
+  const char* env = std::getenv("INSTNN_PARITY_THREADS");
+  return env ? std::atoi(env) : 0;
+}
+
 class BackendPair {
  protected:
+  BackendPair() { blas_.set_threads(parity_threads()); }
   ReferenceBackend ref_;
   BlasBackend blas_;
 };
@@ -108,9 +118,10 @@ INSTANTIATE_TEST_SUITE_P(
                                          GemmShape{3, 1, 13}, GemmShape{7, 13, 31},
                                          GemmShape{13, 31, 7}, GemmShape{31, 97, 13},
                                          GemmShape{97, 3, 31}, GemmShape{64, 33, 97},
-                                         // big enough to be split over threads,
+                                         GemmShape{33, 200, 301}, GemmShape{300, 41, 199},
+                                         // over 64 MFLOP, so split over threads,
                                          // along columns and along rows of C
-                                         GemmShape{33, 200, 301}, GemmShape{300, 41, 199}),
+                                         GemmShape{40, 1001, 801}, GemmShape{1003, 40, 801}),
                        ::testing::Values(Transpose::No, Transpose::Yes),
                        ::testing::Values(Transpose::No, Transpose::Yes),
                        ::testing::Values(GemmScalars{1.0f, 0.0f}, GemmScalars{0.5f, -1.5f}),
@@ -335,6 +346,36 @@ TEST_P(LossParity, ElementwiseLosses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LossParity, kMatrixShapes);
+
+// BCE on probabilities at the clip's edges, one element at a time so no mean
+// hides a difference: p = 0 and p = 1, the edges eps and 1 - eps themselves
+// (1 - eps is 1 - 2^-23 in float32), just outside and just inside them.
+TEST(BceClipParity, ProbabilitiesAtTheEdges) {
+  ReferenceBackend ref;
+  BlasBackend blas;
+  blas.set_threads(parity_threads());
+  constexpr float kEps = 1e-7f;
+  const float ln2 = 0.6931471805599453f;
+  for (const float p : {0.0f, 1.0f, kEps, 1.0f - kEps, 1e-8f, std::nextafter(1.0f - kEps, 2.0f),
+                        2e-7f, std::nextafter(1.0f - kEps, 0.0f)}) {
+    for (const float t : {0.0f, 1.0f, 0.25f}) {
+      std::ostringstream what;
+      what.precision(9);
+      what << "BCE p=" << p << " t=" << t;
+      float g_ref = 0, g_blas = 0;
+      const float l_ref = ref.binary_cross_entropy(1, &p, &t, false, &g_ref);
+      const float l_blas = blas.binary_cross_entropy(1, &p, &t, false, &g_blas);
+      expect_close(l_ref, l_blas, {1e-6, 1e-6}, what.str() + " loss");
+      expect_close(g_ref, g_blas, {1e-6, 1e-6}, what.str() + " grad");
+    }
+  }
+  // Certain and wrong, as Keras computes it in float32.
+  const float zero = 0.0f, one = 1.0f;
+  EXPECT_NEAR(ref.binary_cross_entropy(1, &one, &zero, false, nullptr), 23 * ln2, 1e-4);
+  EXPECT_NEAR(blas.binary_cross_entropy(1, &one, &zero, false, nullptr), 23 * ln2, 1e-4);
+  EXPECT_NEAR(ref.binary_cross_entropy(1, &zero, &one, false, nullptr), -std::log(double(kEps)), 1e-4);
+  EXPECT_NEAR(blas.binary_cross_entropy(1, &zero, &one, false, nullptr), -std::log(double(kEps)), 1e-4);
+}
 
 // ---------------------------------------------------------------- conv2d
 // Tolerance: float sums over the taps (forward, dx) or over batch * positions

@@ -199,15 +199,16 @@ TEST_P(ForwardValues, BinaryCrossEntropyFromProbabilities) {
   EXPECT_NEAR(dense_loss(bce, {2, 1}, {0.75f, 0.25f}, {1, 1}), (-std::log(0.75) + 2 * kLn2) / 2,
               1e-6);
   EXPECT_NEAR(dense_loss(bce, {2, 1}, {0.75f, 0.5f}, {0, 0}), (2 * kLn2 + kLn2) / 2, 1e-6);
-  // Certain and right: (almost) free; certain and wrong: clipped at 1e-7,
-  // so about -ln(1e-7) = 16.1, finite.
+  // Certain and right: (almost) free. Certain and wrong: Keras's float32 clip
+  // to [1e-7, 1 - 1e-7], where 1 - 1e-7 rounds to 1 - 2^-23: -ln(1e-7f) for
+  // pred 0, target 1 and 23 ln 2 for pred 1, target 0. Finite either way.
   EXPECT_NEAR(dense_loss(bce, {2, 1}, {1, 0}, {1, 0}), 0.0, 1e-5);
   const float wrong = dense_loss(bce, {1, 1}, {0}, {1});
   EXPECT_TRUE(std::isfinite(wrong));
-  EXPECT_NEAR(wrong, -std::log(1e-7), 0.2);
+  EXPECT_NEAR(wrong, -std::log(double(1e-7f)), 1e-4);  // 16.118
   const float wrong_one = dense_loss(bce, {1, 1}, {1}, {0});
   EXPECT_TRUE(std::isfinite(wrong_one));
-  EXPECT_NEAR(wrong_one, -std::log(1e-7), 0.2);
+  EXPECT_NEAR(wrong_one, 23 * kLn2, 1e-4);  // 15.942
 }
 
 TEST_P(ForwardValues, MeanSquaredAndAbsoluteError) {

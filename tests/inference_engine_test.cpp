@@ -3,6 +3,7 @@
 // reference, the builder, logistic regression, JSON round trip, thread safety.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -136,6 +137,34 @@ TEST(Engine, BatchedEqualsOneAtATimeBitForBit) {
         ASSERT_EQ(got, expected) << samples << " samples, " << threads << " threads, batch " << batch;
       }
   }
+}
+
+// One model shared by several threads that all call predict_batch at once
+// (as a serving loop's request threads would): the engine's pool is shared,
+// and every call still equals predict() per sample, bit for bit.
+TEST(Engine, ConcurrentBatchedCallsOnOneModelEqualOneAtATime) {
+  std::mt19937 rng(7);
+  const InstructionModel model = mixed_model(rng);
+  const std::size_t samples = 150;
+  std::vector<float> rows(samples * model.feature_size());
+  for (float& v : rows) v = std::uniform_real_distribution<float>(-1.5f, 1.5f)(rng);
+  std::vector<float> expected;
+  for (std::size_t s = 0; s < samples; ++s) {
+    const auto one = model.predict({rows.data() + s * model.feature_size(), model.feature_size()});
+    expected.insert(expected.end(), one.begin(), one.end());
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> callers;
+  for (unsigned c = 0; c < 4; ++c)
+    callers.emplace_back([&, c] {
+      for (int round = 0; round < 100; ++round) {
+        const unsigned threads = 1 + (c + round) % 3;
+        const std::size_t batch = std::size_t(1) + std::size_t(round % 4) * 7;
+        if (model.predict_batch(rows, {threads, batch}) != expected) mismatches.fetch_add(1);
+      }
+    });
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(Engine, BatchedEmptyInput) {

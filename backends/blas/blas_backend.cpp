@@ -1,8 +1,6 @@
 // BlasBackend: thread settings, GEMM and bias kernels.
 #include "backends/blas/blas_backend.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <thread>
 
@@ -10,7 +8,10 @@
 
 namespace instnn {
 
-BlasBackend::BlasBackend() { set_threads(0); }
+BlasBackend::BlasBackend() {
+  use_single_threaded_openblas();
+  set_threads(0);
+}
 
 namespace {
 
@@ -18,6 +19,9 @@ namespace {
 // machine with the MLP workload, whose GEMMs are at most 26 MFLOP: splitting
 // them over two threads made an epoch 1.22x slower (0.88 s vs 0.72 s), as the
 // wake-ups and the halved cache blocks cost more than the second core gives.
+// (That was Eigen; OpenBLAS's own two threads on those GEMMs were no faster
+// than this one-thread path either: MLP epochs of 2.4-8.8 s vs 2.2-2.8 s on
+// a loaded 2-core machine, run alternately.)
 constexpr double kParallelGemmFlops = 64e6;
 // Blocks of C handed to threads are multiples of this (one AVX-512 vector).
 constexpr int kSplitGranule = 16;
@@ -30,17 +34,12 @@ constexpr std::size_t kParallelSampleElements = std::size_t(1) << 16;
 void BlasBackend::set_threads(int threads) {
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = threads;
-  apply_threads();
+  pool_.set_threads(threads_);
 }
 
 int BlasBackend::sample_parts(int batch, std::size_t elements) const {
   if (elements < kParallelSampleElements) return 1;
   return std::max(1, std::min(threads_, batch));
-}
-
-void BlasBackend::apply_threads() {
-  openblas_set_num_threads(threads_);
-  pool_.set_threads(threads_);
 }
 
 void BlasBackend::gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
@@ -57,19 +56,12 @@ void BlasBackend::gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k
     }
     return;
   }
-  if (engine_ == GemmEngine::Eigen) {
-    eigen_gemm_parallel(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return;
-  }
-  if (openblas_get_num_threads() != threads_) apply_threads();
-  cblas_sgemm(CblasRowMajor, trans_a == Transpose::Yes ? CblasTrans : CblasNoTrans,
-              trans_b == Transpose::Yes ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
-              beta, c, ldc);
+  gemm_parallel(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 // Splits C into one block per thread along its larger dimension; each block
-// is an independent single-threaded Eigen GEMM.
-void BlasBackend::eigen_gemm_parallel(Transpose trans_a, Transpose trans_b, int m, int n, int k,
+// is an independent single-threaded GEMM of the engine.
+void BlasBackend::gemm_parallel(Transpose trans_a, Transpose trans_b, int m, int n, int k,
                                       float alpha, const float* a, int lda, const float* b,
                                       int ldb, float beta, float* c, int ldc) {
   const bool split_rows = m >= n;
@@ -77,7 +69,7 @@ void BlasBackend::eigen_gemm_parallel(Transpose trans_a, Transpose trans_b, int 
   int parts = 2.0 * m * n * k >= kParallelGemmFlops ? threads_ : 1;
   parts = std::max(1, std::min(parts, extent / kSplitGranule));
   if (parts == 1) {
-    eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    single_thread_gemm(engine_, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   const int granules = (extent + kSplitGranule - 1) / kSplitGranule;
@@ -89,12 +81,12 @@ void BlasBackend::eigen_gemm_parallel(Transpose trans_a, Transpose trans_b, int 
     if (split_rows) {
       // Rows of C and of op(A).
       const float* a_block = trans_a == Transpose::No ? a + offset * lda : a + offset;
-      eigen_gemm(trans_a, trans_b, end - begin, n, k, alpha, a_block, lda, b, ldb, beta,
+      single_thread_gemm(engine_, trans_a, trans_b, end - begin, n, k, alpha, a_block, lda, b, ldb, beta,
                  c + offset * ldc, ldc);
     } else {
       // Columns of C and of op(B).
       const float* b_block = trans_b == Transpose::No ? b + offset : b + offset * ldb;
-      eigen_gemm(trans_a, trans_b, m, end - begin, k, alpha, a, lda, b_block, ldb, beta,
+      single_thread_gemm(engine_, trans_a, trans_b, m, end - begin, k, alpha, a, lda, b_block, ldb, beta,
                  c + offset, ldc);
     }
   });

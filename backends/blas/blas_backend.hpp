@@ -8,12 +8,13 @@
 
 #include "backends/blas/gemm_engine.hpp"
 #include "backends/blas/scratch_buffer.hpp"
-#include "backends/blas/worker_pool.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 #include "core/backend.hpp"
+#include "core/denormals.hpp"
+#include "inference/worker_pool.hpp"
 
 namespace instnn {
 
@@ -21,12 +22,13 @@ class BlasBackend final : public Backend {
  public:
   BlasBackend();
   std::string_view name() const override { return "blas"; }
-  // Threads for every kernel (0 = all cores): OpenBLAS's own threads when
-  // OpenBLAS does the GEMM, else this backend's worker pool, which also
-  // splits the convolution work. OpenBLAS's count is process-wide, so gemm
-  // re-applies ours if another backend changed it in between. (Eigen is
-  // built without OpenMP here, so Eigen::setNbThreads would be a no-op:
-  // OpenMP workers spin after each region and would steal the cores.)
+  // Threads for every kernel (0 = all cores), all on this backend's worker
+  // pool: it splits GEMMs into single-threaded blocks (OpenBLAS's own
+  // threads stay off, gemm_engine.hpp says why) and the convolution and
+  // element-wise work. The count is this backend's alone, so models on
+  // different threads do not disturb each other. (Eigen is built without
+  // OpenMP here: OpenMP workers spin after each region and would steal the
+  // cores.)
   void set_threads(int threads) override;
   GemmEngine gemm_engine() const { return engine_; }
   int threads() const override { return threads_; }
@@ -97,8 +99,7 @@ class BlasBackend final : public Backend {
                       float* ms, float* mom) override;
 
  private:
-  void apply_threads();
-  void eigen_gemm_parallel(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
+  void gemm_parallel(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
                            const float* a, int lda, const float* b, int ldb, float beta, float* c,
                            int ldc);
   struct ConvWorkspace;
@@ -117,8 +118,9 @@ class BlasBackend final : public Backend {
   void conv2d_backward_im2col(const Conv2DGeometry& g, int samples, const float* x,
                               const float* w, const float* relu_y, const float* dy, float* dx,
                               float* dw, float* db, ConvWorkspace& ws, bool nested);
-  // Threads that convolve separate ranges of samples, and their workspaces.
-  int conv_parts(int batch);
+  // Threads that convolve separate ranges of samples; sizes their
+  // workspaces for conv_forward (or conv_backward).
+  int conv_parts(const Conv2DGeometry& g, int batch, bool backward);
   // Parts for per-sample work over `elements` floats in all: one per thread
   // (at most one per sample), or one where waking the pool would cost more
   // than it saves.
@@ -148,7 +150,8 @@ class BlasBackend final : public Backend {
 
   int threads_ = 1;
   GemmEngine engine_ = preferred_gemm_engine();
-  WorkerPool pool_;
+  // Workers flush denormals for good (core/denormals.hpp says why).
+  inference::WorkerPool pool_{[] { thread_local const FlushDenormals flush; }};
   // Workspaces, kept between calls (see scratch_buffer.hpp).
   struct ConvWorkspace {
     ScratchBuffer columns;        // im2col matrix [C*kh*kw] x [run*Ho*Wo]

@@ -3,8 +3,6 @@
 // its own workspace. Few-tap stride-1 convolutions use the direct kernel
 // (direct_conv.hpp); the rest im2col a run of samples into one column matrix
 // and do one GEMM per run (im2col.hpp).
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -30,43 +28,36 @@ int samples_per_run(const Conv2DGeometry& g, int samples) {
   return int(std::clamp<std::size_t>(kColumnRun / per_sample, 1, std::size_t(samples)));
 }
 
-// While sample ranges run in parallel, each OpenBLAS call must use one
-// thread; the process-wide setting is restored afterwards.
-class OpenBlasSingleThreaded {
- public:
-  explicit OpenBlasSingleThreaded(bool active)
-      : saved_(active ? openblas_get_num_threads() : 0) {
-    if (saved_ > 1) openblas_set_num_threads(1);
-  }
-  ~OpenBlasSingleThreaded() {
-    if (saved_ > 1) openblas_set_num_threads(saved_);
-  }
-  OpenBlasSingleThreaded(const OpenBlasSingleThreaded&) = delete;
-  OpenBlasSingleThreaded& operator=(const OpenBlasSingleThreaded&) = delete;
-
- private:
-  int saved_;
-};
-
 }  // namespace
 
-int BlasBackend::conv_parts(int batch) {
+int BlasBackend::conv_parts(const Conv2DGeometry& g, int batch, bool backward) {
   const int parts = std::max(1, std::min(threads_, batch));
   if (int(conv_workspaces_.size()) < parts) conv_workspaces_.resize(parts);
+  // Every workspace gets its size here, before the parallel region, so the
+  // tasks' ensure() calls find the room and never allocate.
+  const int most = (batch + parts - 1) / parts;  // samples of the largest range
+  const std::size_t taps = std::size_t(g.in_channels) * g.kernel_h * g.kernel_w;
+  const std::size_t width = std::size_t(g.out_height()) * g.out_width() * samples_per_run(g, most);
+  for (int part = 0; part < parts; ++part) {
+    ConvWorkspace& ws = conv_workspaces_[part];
+    if (direct_conv_suits(g)) {
+      ws.planes.ensure(direct_conv_scratch_floats(g, backward));
+    } else {
+      ws.columns.ensure(taps * width);
+      ws.channel_major.ensure(std::size_t(g.out_channels) * width);
+    }
+    if (backward && parts > 1) ws.gradients.ensure(g.weight_size() + g.out_channels);
+  }
   return parts;
 }
 
 void BlasBackend::gemm_in_part(bool nested, Transpose trans_a, Transpose trans_b, int m, int n,
                                int k, float alpha, const float* a, int lda, const float* b,
                                int ldb, float beta, float* c, int ldc) {
-  if (!nested)
-    gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  else if (engine_ == GemmEngine::Eigen)
-    eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (nested)
+    single_thread_gemm(engine_, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else
-    cblas_sgemm(CblasRowMajor, trans_a == Transpose::Yes ? CblasTrans : CblasNoTrans,
-                trans_b == Transpose::Yes ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b,
-                ldb, beta, c, ldc);
+    gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void BlasBackend::conv2d_forward(const Conv2DGeometry& g, int batch, const float* x,
@@ -93,9 +84,8 @@ void BlasBackend::conv2d_relu_backward(const Conv2DGeometry& g, int batch, const
 
 void BlasBackend::conv_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                                const float* b, float* y, bool relu) {
-  const int parts = conv_parts(batch);
+  const int parts = conv_parts(g, batch, false);
   const bool nested = parts > 1;
-  const OpenBlasSingleThreaded single(nested && engine_ == GemmEngine::OpenBlas);
   for_sample_ranges(parts, batch, [&](int part, int begin, int end) {
     const int count = end - begin;
     const float* xs = x + begin * g.input_size();
@@ -111,10 +101,9 @@ void BlasBackend::conv_forward(const Conv2DGeometry& g, int batch, const float* 
 void BlasBackend::conv_backward(const Conv2DGeometry& g, int batch, const float* x,
                                 const float* w, const float* relu_y, const float* dy, float* dx,
                                 float* dw, float* db) {
-  const int parts = conv_parts(batch);
+  const int parts = conv_parts(g, batch, true);
   const bool nested = parts > 1;
   const std::size_t grad_size = g.weight_size() + g.out_channels;
-  const OpenBlasSingleThreaded single(nested && engine_ == GemmEngine::OpenBlas);
   for_sample_ranges(parts, batch, [&](int part, int begin, int end) {
     const int count = end - begin;
     ConvWorkspace& ws = conv_workspaces_[part];

@@ -75,6 +75,7 @@ float BlasBackend::softmax_cross_entropy_dense(int rows, int cols, const float* 
 
 float BlasBackend::binary_cross_entropy(std::size_t n, const float* pred, const float* target,
                                         bool from_logits, float* grad) {
+  // Keras's clip: [eps, 1 - eps] in float32 (the reference clips the same way).
   constexpr float kEps = 1e-7f;
   const auto p = eigen::array(pred, n);
   const auto t = eigen::array(target, n);

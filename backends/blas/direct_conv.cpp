@@ -97,6 +97,13 @@ void sum_taps_any(int taps, std::size_t length, const float* in, const std::size
 
 }  // namespace
 
+std::size_t direct_conv_scratch_floats(const Conv2DGeometry& g, bool backward) {
+  const WideLayout l(g);
+  const std::size_t padded_size = l.padded ? l.plane * g.in_channels : 0;
+  // forward: [padded x][kChannelBlock wide planes]; backward: [padded x][padded dx][one wide dy plane]
+  return backward ? 2 * padded_size + l.length : padded_size + kChannelBlock * l.length;
+}
+
 void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
                          const float* b, float* y, bool relu, ScratchBuffer& scratch) {
   const WideLayout l(g);
@@ -107,8 +114,7 @@ void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, c
   for (int ci = 0; ci < g.in_channels; ++ci)
     for (int t = 0; t < taps; ++t)
       offset[ci * taps + t] = ci * l.plane + (t / g.kernel_w) * l.wp + t % g.kernel_w;
-  float* buffer =
-      scratch.ensure((l.padded ? l.plane * g.in_channels : 0) + kChannelBlock * l.length);
+  float* buffer = scratch.ensure(direct_conv_scratch_floats(g, false));
   float* acc = buffer + (l.padded ? l.plane * g.in_channels : 0);  // kChannelBlock wide planes
   for (int s = 0; s < samples; ++s) {
     const float* in = padded_input(g, l, x + s * g.input_size(), buffer);
@@ -143,8 +149,7 @@ void direct_conv_backward(const Conv2DGeometry& g, int samples, const float* x, 
   const WideLayout l(g);
   const int taps = g.kernel_h * g.kernel_w;
   const std::size_t padded_size = l.padded ? l.plane * g.in_channels : 0;
-  // [padded x][padded dx][one wide dy plane]
-  float* buffer = scratch.ensure(2 * padded_size + l.length);
+  float* buffer = scratch.ensure(direct_conv_scratch_floats(g, true));
   float* dx_padded = buffer + padded_size;
   float* wide_dy = buffer + 2 * padded_size;
 

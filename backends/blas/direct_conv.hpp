@@ -20,6 +20,10 @@ namespace instnn {
 // (bench/RESULTS.md).
 bool direct_conv_suits(const Conv2DGeometry& g);
 
+// Floats of scratch the forward (or backward) kernel uses; sizing the buffer
+// beforehand keeps allocation out of the threads that run the kernel.
+std::size_t direct_conv_scratch_floats(const Conv2DGeometry& g, bool backward);
+
 // relu: y = max(conv + b, 0).
 void direct_conv_forward(const Conv2DGeometry& g, int samples, const float* x, const float* w,
                          const float* b, float* y, bool relu, ScratchBuffer& scratch);

@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 #include "backends/blas/eigen_maps.hpp"
@@ -59,6 +60,23 @@ GemmEngine preferred_gemm_engine() {
 
 std::string_view gemm_engine_name(GemmEngine engine) {
   return engine == GemmEngine::Eigen ? "eigen" : "openblas";
+}
+
+void use_single_threaded_openblas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+void single_thread_gemm(GemmEngine engine, Transpose trans_a, Transpose trans_b, int m, int n,
+                        int k, float alpha, const float* a, int lda, const float* b, int ldb,
+                        float beta, float* c, int ldc) {
+  if (engine == GemmEngine::Eigen) {
+    eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a == Transpose::Yes ? CblasTrans : CblasNoTrans,
+              trans_b == Transpose::Yes ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
+              beta, c, ldc);
 }
 
 void eigen_gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,

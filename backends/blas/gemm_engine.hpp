@@ -21,6 +21,17 @@ enum class GemmEngine { OpenBlas, Eigen };
 GemmEngine preferred_gemm_engine();
 std::string_view gemm_engine_name(GemmEngine engine);
 
+// OpenBLAS's own threads stay off (one thread, set once per process): its
+// thread count is process-wide, so two backends with different counts would
+// undo each other's, and it must not change while another thread is inside
+// sgemm. The backend splits C over its own pool instead.
+void use_single_threaded_openblas();
+
+// Same contract as Backend::gemm, on the calling thread only (callers split C).
+void single_thread_gemm(GemmEngine engine, Transpose trans_a, Transpose trans_b, int m, int n,
+                        int k, float alpha, const float* a, int lda, const float* b, int ldb,
+                        float beta, float* c, int ldc);
+
 // Same contract as Backend::gemm, single-threaded Eigen (callers split C).
 void eigen_gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha,
                 const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);

@@ -194,7 +194,10 @@ float ReferenceBackend::softmax_cross_entropy_dense(int rows, int cols, const fl
 
 float ReferenceBackend::binary_cross_entropy(std::size_t n, const float* pred, const float* target,
                                              bool from_logits, float* grad) {
-  constexpr double kEps = 1e-7;
+  // Keras's clip: [eps, 1 - eps] in float32, where 1 - eps rounds to
+  // 1 - 2^-23 (so pred 1, target 0 costs 23 ln 2 = 15.94, pred 0, target 1
+  // -ln(1e-7f) = 16.12); the logarithms are then taken in double.
+  constexpr float kEps = 1e-7f;
   double total = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double t = target[i];
@@ -203,10 +206,10 @@ float ReferenceBackend::binary_cross_entropy(std::size_t n, const float* pred, c
       total += std::max(x, 0.0) - x * t + std::log1p(std::exp(-std::abs(x)));
       if (grad) grad[i] = float((sigmoid(x) - t) / double(n));
     } else {
-      const double p = std::clamp(double(pred[i]), kEps, 1.0 - kEps);
+      const double p = std::clamp(pred[i], kEps, 1.0f - kEps);
       total += -(t * std::log(p) + (1.0 - t) * std::log(1.0 - p));
       // Clipping has zero gradient outside the interval.
-      const bool clipped = pred[i] < kEps || pred[i] > 1.0 - kEps;
+      const bool clipped = pred[i] < kEps || pred[i] > 1.0f - kEps;
       if (grad) grad[i] = clipped ? 0.0f : float((-t / p + (1.0 - t) / (1.0 - p)) / double(n));
     }
   }
