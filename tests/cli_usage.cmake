@@ -73,7 +73,9 @@ instnn_usage_error(predict_batch_too_large
 instnn_usage_error(validate_model_required "instnn validate: model is required" validate)
 instnn_usage_error(validate_tolerance_negative "instnn validate: --tolerance must be a positive number, got -1"
                    validate m.json --tolerance -1)
-instnn_usage_error(info_two_models "instnn info: unexpected argument b.json" info a.json b.json)
+instnn_usage_error(info_two_models "instnn info: unexpected argument b.json" info a.json b.json c.json)
+instnn_usage_error(predict_unknown_option_with_argument "instnn predict: unknown option --bogus"
+                   predict m.json --input in.csv extra --bogus 5)
 instnn_usage_error(bench_samples_zero "instnn bench: --samples must be an integer from 1 to 100000000, got 0"
                    bench m.json --samples 0)
 instnn_usage_error(bench_threads_too_many "instnn bench: --threads must be an integer from 1 to 1024, got 2000"

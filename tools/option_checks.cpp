@@ -132,13 +132,16 @@ std::string usage_message(const CLI::ParseError& error) {
       return what.substr(0, colon) + " needs a value";
     return what;
   }
-  // "The following argument(s) was/were not expected: a b"
+  // "The following argument(s) was/were not expected: c b a", listed last
+  // first: name the first unknown option, else the first extra argument.
   if (dynamic_cast<const CLI::ExtrasError*>(&error)) {
     const auto colon = what.find(": ");
-    const std::string extras = colon == std::string::npos ? what : what.substr(colon + 2);
-    const std::string first = extras.substr(0, extras.find(' '));
-    if (!first.empty() && first[0] == '-') return "unknown option " + first.substr(0, first.find('='));
-    return "unexpected argument " + first;
+    std::istringstream extras(colon == std::string::npos ? what : what.substr(colon + 2));
+    std::vector<std::string> words;
+    for (std::string word; extras >> word;) words.insert(words.begin(), word);
+    for (const std::string& word : words)
+      if (word.size() > 1 && word[0] == '-') return "unknown option " + word.substr(0, word.find('='));
+    return words.empty() ? what : "unexpected argument " + words.front();
   }
   // "Could not convert: --json = maybe": only flags get here (every option
   // with a value has a check above), given a value they cannot take.
