@@ -32,11 +32,11 @@ struct ExportOptions {
   std::size_t validation_samples = 8;
   // Input feature names (array notation allowed: "pixel[784]"); they must
   // add up to the model's input size. Default: {"input[F]"}.
-  std::vector<std::string> features;
+  std::vector<std::string> features{};
   // Preprocessing folded into the file so it takes raw features:
   // model_input = raw * input_scale + input_offset, per feature (or one value
   // for all). Empty: the file takes the model's inputs as they are.
-  std::vector<float> input_scale, input_offset;
+  std::vector<float> input_scale{}, input_offset{};
   // Validation rows in the file's input space ([n, F]); default: the first
   // training inputs the model saw (Sequential::sample_inputs()).
   const Tensor* validation_inputs = nullptr;

@@ -33,8 +33,8 @@ struct CompileOptions {
   // ({"type": "adam", "learning_rate": 1e-3}).
   nlohmann::json optimizer = "adam";
   nlohmann::json loss = "softmax_cross_entropy";
-  std::vector<std::string> metrics;
-  std::string backend;  // empty: default_backend_name()
+  std::vector<std::string> metrics{};
+  std::string backend{};  // empty: default_backend_name()
   std::uint64_t seed = 42;
   int threads = 0;      // 0: all cores
 };
@@ -47,7 +47,7 @@ struct FitOptions {
   double validation_split = 0;
   const DataSource* validation_data = nullptr;
   bool shuffle = true;
-  std::vector<Callback*> callbacks;
+  std::vector<Callback*> callbacks{};
   // 0 silent, 1 progress bar.
   int verbose = 1;
   // Epochs already done (when resuming); training runs epochs

@@ -26,8 +26,8 @@ struct LoadOptions {
   // Absolute tolerance per output element (the crate's 1e-5).
   float validation_tolerance = 1e-5f;
   // Size limits (the crate's by default; may be raised).
-  ModelLimits limits;
-  JsonReadOptions json;
+  ModelLimits limits{};
+  JsonReadOptions json{};
 };
 
 struct BatchOptions {

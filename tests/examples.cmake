@@ -1,11 +1,18 @@
+# The README's quick start is examples/quick_start/main.cpp, verbatim.
+add_test(NAME readme_quick_start_is_the_example
+         COMMAND ${CMAKE_COMMAND} -DREADME=${PROJECT_SOURCE_DIR}/README.md -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+                 -DFILE=examples/quick_start/main.cpp -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/check_readme_block.cmake)
+set_tests_properties(readme_quick_start_is_the_example PROPERTIES LABELS "examples")
+
+if(NOT INSTNN_BUILD_EXAMPLES OR NOT EXISTS ${PROJECT_SOURCE_DIR}/examples/xor/main.cpp)
+  return()
+endif()
+
 # The examples that need no downloaded data run as tests: example_xor must
 # reach 100% and print the four points on the right side of 0.5;
 # example_csv_classifier must classify a held-out fifth of a small tabular
 # file (sorted by class, features on very different scales) at >= 90%, in
 # the model and in the exported file run on raw rows.
-if(NOT INSTNN_BUILD_EXAMPLES OR NOT EXISTS ${PROJECT_SOURCE_DIR}/examples/xor/main.cpp)
-  return()
-endif()
 # examples/ is added after tests/, so the target is referenced by name only
 # (generator expressions are resolved once every target exists).
 add_test(NAME example_xor_converges
@@ -20,3 +27,14 @@ add_test(NAME example_csv_classifier_trains_and_exports
                  "-DEXPECT_REGEX=^test accuracy: (0\\.9[0-9]*|1\\.0000) \\(84 of 420 rows held out\\)\nexported [^\n]*: the engine classifies (7[6-9]|8[0-4]) of 84 raw test rows correctly\n$"
                  -P ${PROJECT_SOURCE_DIR}/tests/data/inference/run_cli.cmake)
 set_tests_properties(example_csv_classifier_trains_and_exports PROPERTIES LABELS "examples" TIMEOUT 120)
+# The quick start trains, exports and serves on a tiny generated MNIST-style
+# directory (tests/cli/write_idx_dataset.py), as it would on MNIST.
+find_program(INSTNN_PYTHON3 python3)
+if(INSTNN_PYTHON3)
+  add_test(NAME example_quick_start_trains_exports_serves
+           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_quick_start> -DPYTHON=${INSTNN_PYTHON3}
+                   -DWRITER=${CMAKE_CURRENT_SOURCE_DIR}/cli/write_idx_dataset.py
+                   -DWORK=${PROJECT_BINARY_DIR}/example_quick_start
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_quick_start.cmake)
+  set_tests_properties(example_quick_start_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
+endif()

@@ -10,6 +10,7 @@
 
 #include "inference/instruction_model.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_checks.hpp"
 
 namespace instnn::cli {
 
@@ -25,9 +26,9 @@ void register_bench(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure samples per second of an instruction-model JSON");
   cmd->add_option("model", args->model, "instruction-model JSON")->required();
   cmd->add_option("--samples", args->samples, "samples per measurement")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
-  cmd->add_option("--threads", args->threads, "threads for the batched measurement")->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--batch", args->batch, "samples per batched call")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
+      ->transform(integer_in(1, 100'000'000));
+  cmd->add_option("--threads", args->threads, "threads for the batched measurement")->transform(integer_in(1, 1024));
+  cmd->add_option("--batch", args->batch, "samples per batched call")->transform(integer_in(1, std::uint64_t{1} << 24));
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] {
     const auto model = inference::InstructionModel::load(args->model);

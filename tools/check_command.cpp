@@ -10,6 +10,7 @@
 #include "core/sequential.hpp"
 #include "inference/instruction_model.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_checks.hpp"
 #include "tools/mnist_source.hpp"
 
 namespace instnn::cli {
@@ -30,9 +31,12 @@ void register_check(CLI::App& app) {
   cmd->add_option("checkpoint", args->checkpoint, "the trained model")->required();
   cmd->add_option("model", args->model, "the exported instruction-model JSON")->required();
   cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
-  cmd->add_option("--input-scale", args->input_scale, "the --input-scale the file was exported with");
-  cmd->add_option("--tolerance", args->tolerance, "largest accepted absolute difference")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "engine threads (0: all cores)");
+  cmd->add_option("--input-scale", args->input_scale, "the --input-scale the file was exported with")
+      ->check(positive_number());
+  cmd->add_option("--tolerance", args->tolerance, "largest accepted absolute difference")
+      ->check(positive_number())
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "engine threads (0: all cores)")->transform(non_negative_integer());
   cmd->callback([args] {
     Sequential trained = Sequential::load(args->checkpoint);
     inference::InstructionModel engine = inference::InstructionModel::load(args->model);

@@ -3,6 +3,7 @@
 
 #include "core/sequential.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_checks.hpp"
 #include "tools/mnist_source.hpp"
 
 namespace instnn::cli {
@@ -31,7 +32,7 @@ void register_evaluate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("evaluate", "Loss and accuracy of a checkpoint on the test set");
   cmd->add_option("checkpoint", args->checkpoint, "checkpoint written by instnn train")->required();
   cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
-  cmd->add_option("--batch-size", args->batch_size, "evaluation batch size")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", args->batch_size, "evaluation batch size")->transform(positive_integer());
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] {
     Sequential model = Sequential::load(args->checkpoint);

@@ -8,6 +8,7 @@
 #include "core/file_util.hpp"
 #include "inference/json_writer.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_checks.hpp"
 
 namespace instnn::cli {
 
@@ -33,16 +34,18 @@ void register_export(CLI::App& app) {
   cmd->add_option("-o,--output", args->out, "JSON file to write")->capture_default_str();
   cmd->add_option("--target", args->target,
                   "portable (every engine), native (instnn's engine: CONV2D, MAX_POOL2D) or auto")
-      ->check(CLI::IsMember({"auto", "portable", "native"}))
+      ->check(one_of({"auto", "portable", "native"}))
       ->capture_default_str();
   cmd->add_option("--validation-samples", args->validation_samples,
                   "input rows with the model's outputs embedded for engines to check on load")
+      ->transform(non_negative_integer())
       ->capture_default_str();
   cmd->add_option("--features", args->features,
                   "comma-separated input feature names (array notation allowed: pixel[784])");
   cmd->add_option("--input-scale", args->input_scale,
                   "fold this input scaling into the file so it takes raw features (e.g. 0.00392156862 "
-                  "for 0..255 pixels)");
+                  "for 0..255 pixels)")
+      ->check(positive_number());
   cmd->callback([args] {
     Sequential model = Sequential::load(args->checkpoint);
     ExportOptions o;

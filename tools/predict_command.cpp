@@ -8,6 +8,7 @@
 #include "inference/error.hpp"
 #include "inference/instruction_model.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_checks.hpp"
 #include "tools/sample_csv.hpp"
 
 namespace instnn::cli {
@@ -23,8 +24,8 @@ void register_predict(CLI::App& app) {
   cmd->add_option("model", args->model, "instruction-model JSON")->required();
   cmd->add_option("--input", args->input, "CSV without header, one sample per line")->required();
   cmd->add_option("--output", args->output, "CSV to write (default: standard output)");
-  cmd->add_option("--threads", args->threads, "worker threads")->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--batch", args->batch, "samples per batched call")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
+  cmd->add_option("--threads", args->threads, "worker threads")->transform(integer_in(1, 1024));
+  cmd->add_option("--batch", args->batch, "samples per batched call")->transform(integer_in(1, std::uint64_t{1} << 24));
   cmd->callback([args] {
     // A closed pipe is a write error, not a fatal signal.
     std::signal(SIGPIPE, SIG_IGN);

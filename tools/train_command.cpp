@@ -14,6 +14,7 @@
 #include "core/sequential.hpp"
 #include "layers/model_zoo.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_checks.hpp"
 #include "tools/mnist_source.hpp"
 
 namespace instnn::cli {
@@ -176,22 +177,24 @@ void register_train(CLI::App& app) {
   cmd->add_option("--model", args->model, "mlp, cnn, bncnn, or a model-config FILE.json")
       ->capture_default_str();
   cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
-  cmd->add_option("--epochs", args->epochs, "epochs to train")->check(CLI::PositiveNumber)
+  cmd->add_option("--epochs", args->epochs, "epochs to train")->transform(positive_integer())
       ->capture_default_str();
   cmd->add_option("--batch-size", args->batch_size, "batch size (default: 64 mlp, 128 cnn/bncnn, 32)")
-      ->check(CLI::PositiveNumber);
+      ->transform(positive_integer());
   cmd->add_option("--lr", args->lr, "learning rate (default: Keras's, 0.01 for sgd, else 0.001)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--optimizer", args->optimizer, "optimizer")
-      ->check(CLI::IsMember({"adam", "sgd", "adamw", "rmsprop"}))
+      ->check(one_of({"adam", "sgd", "adamw", "rmsprop"}))
       ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "random seed (weights, shuffling, dropout)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "random seed (weights, shuffling, dropout)")
+      ->transform(any_unsigned_integer())
+      ->capture_default_str();
   cmd->add_option("--backend", args->backend, "reference or blas (default: $INSTNN_BACKEND or blas)");
-  cmd->add_option("--threads", args->threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", args->threads, "threads (0: all cores)")->transform(non_negative_integer());
   cmd->add_option("--out", args->out, "checkpoint path (written after every epoch)")->capture_default_str();
   cmd->add_option("--history", args->history, "write per-epoch history here (.json or .csv)");
   cmd->add_option("--validation-split", args->validation_split, "fraction held out for validation")
-      ->check(CLI::Range(0.0, 0.99));
+      ->check(number_in(0.0, 0.99));
   cmd->add_option("--resume", args->resume, "continue training from this checkpoint");
   cmd->add_flag("--quiet", args->quiet, "no summary or progress bar");
   cmd->callback([args, cmd] {

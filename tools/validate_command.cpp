@@ -5,6 +5,7 @@
 
 #include "inference/instruction_model.hpp"
 #include "tools/commands.hpp"
+#include "tools/option_checks.hpp"
 
 namespace instnn::cli {
 
@@ -17,7 +18,7 @@ void register_validate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("validate", "Check an instruction-model JSON and its validation data");
   cmd->add_option("model", args->model, "instruction-model JSON")->required();
   cmd->add_option("--tolerance", args->tolerance, "absolute tolerance for validation_data")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->callback([args] {
     inference::LoadOptions options;
     options.validation_tolerance = args->tolerance;

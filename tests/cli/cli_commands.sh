@@ -22,8 +22,8 @@ train() {
       >"$work/train.log" 2>"$work/train.err.log" || fail "instnn train exited with $?"
 }
 
-# run_failing NAME ARGS...: the command must exit with 1 (an error, not a
-# crash or an abort) and say "instnn: error: " on one stderr line.
+# run_failing NAME COMMAND ARGS...: the command must exit with 1 (an error,
+# not a crash or an abort) and say "instnn COMMAND: " on one stderr line.
 run_failing() {
   local name=$1
   shift
@@ -31,7 +31,7 @@ run_failing() {
   "$cli" "$@" >"$work/$name.log" 2>"$work/$name.err.log" || rc=$?
   [[ $rc -eq 1 ]] || fail "expected exit code 1, got $rc"
   [[ $(wc -l <"$work/$name.err.log") -eq 1 ]] || fail "stderr is not one line"
-  grep -q "^instnn: error: " "$work/$name.err.log" || fail "no 'instnn: error:' message"
+  grep -q "^instnn $1: " "$work/$name.err.log" || fail "no 'instnn $1:' message"
 }
 
 case $step in
