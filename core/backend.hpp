@@ -136,6 +136,50 @@ class Backend {
   virtual void clip(std::size_t n, float lo, float hi, float* x) = 0;
   // sum of x^2 (accumulated in double)
   virtual double sum_squares(std::size_t n, const float* x) = 0;
+  // y = alpha * x (y may alias x)
+  virtual void scaled_copy(std::size_t n, float alpha, const float* x, float* y) = 0;
+  // y = alpha * a + beta * b (y may alias a or b)
+  virtual void add_scaled(std::size_t n, float alpha, const float* a, float beta, const float* b,
+                          float* y) = 0;
+  // y = a * b element-wise (y may alias a or b)
+  virtual void multiply(std::size_t n, const float* a, const float* b, float* y) = 0;
+
+  // ---- merges and feature selection ----
+  // Matrices are row-major [rows][cols]; a stride is the distance between
+  // the starts of two rows (>= the columns used), so a block of columns of a
+  // wider matrix is its first column's pointer plus its stride.
+  // dst[r][c] = src[r][c] for a [rows x cols] block (Concatenate, Slice).
+  // The blocks must not overlap.
+  virtual void copy_columns(int rows, int cols, const float* src, int src_stride, float* dst,
+                            int dst_stride) = 0;
+  // y[r][j] = x[r][indices[j]] for j < count; x is [rows x x_cols], y is
+  // [rows x count], every index in [0, x_cols) (Gather).
+  virtual void gather_columns(int rows, int x_cols, const float* x, int count,
+                              const std::int32_t* indices, float* y) = 0;
+  // The gradient of gather_columns: dx assigned, dx[r][i] = sum of dy[r][j]
+  // over the j with indices[j] == i (0 for an index never gathered).
+  virtual void gather_columns_backward(int rows, int x_cols, int count,
+                                       const std::int32_t* indices, const float* dy,
+                                       float* dx) = 0;
+  // Heads: a row of x holds `heads` consecutive groups of `head_size`
+  // values ([rows][heads * head_size]) and a row of g one value per head
+  // ([rows][heads]); column j of x belongs to head j / head_size (the
+  // repeat_interleave order of instmodel's heads instructions). heads = 1
+  // makes g one value per row (ReduceSum).
+  // y[r][j] = x[r][j] + g[r][j / head_size] (y may alias x)
+  virtual void heads_add(int rows, int heads, int head_size, const float* x, const float* g,
+                         float* y) = 0;
+  // y[r][j] = x[r][j] * g[r][j / head_size] (y may alias x)
+  virtual void heads_multiply(int rows, int heads, int head_size, const float* x, const float* g,
+                              float* y) = 0;
+  // y[r][j] = g[r][j / head_size]
+  virtual void heads_broadcast(int rows, int heads, int head_size, const float* g, float* y) = 0;
+  // s[r][i] = sum over head i's columns j of x[r][j] (the row sums when
+  // heads = 1)
+  virtual void heads_sum(int rows, int heads, int head_size, const float* x, float* s) = 0;
+  // s[r][i] = sum over head i's columns j of a[r][j] * b[r][j]
+  virtual void heads_dot(int rows, int heads, int head_size, const float* a, const float* b,
+                         float* s) = 0;
 
   // ---- softmax and losses (losses return the mean over the batch) ----
   // Row-wise, numerically stable softmax; y may alias x.

@@ -5,8 +5,12 @@
 #include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
+#include "layers/feature_select.hpp"
 #include "layers/flatten.hpp"
+#include "layers/heads.hpp"
+#include "layers/merge.hpp"
 #include "layers/pooling.hpp"
+#include "layers/reduce_sum.hpp"
 
 namespace instnn {
 
@@ -27,6 +31,16 @@ const LayerFactories& builtin_layers() {
     f["Dropout"] = Dropout::from_config;
     f["BatchNorm"] = BatchNorm::from_config;
     f["BatchNormalization"] = BatchNorm::from_config;
+    f["Concatenate"] = Concatenate::from_config;
+    f["Add"] = Add::from_config;
+    f["Subtract"] = Subtract::from_config;
+    f["Multiply"] = Multiply::from_config;
+    f["Average"] = Average::from_config;
+    f["AddHeads"] = AddHeads::from_config;
+    f["MultiplyHeads"] = MultiplyHeads::from_config;
+    f["ReduceSum"] = ReduceSum::from_config;
+    f["Slice"] = Slice::from_config;
+    f["Gather"] = Gather::from_config;
     return f;
   }();
   return factories;

@@ -77,6 +77,20 @@ std::pair<int, int> ConfigReader::get_pair(const std::string& key, std::pair<int
   return {n, n};
 }
 
+std::vector<int> ConfigReader::get_int_list(const std::string& key) {
+  const nlohmann::json* v = find(key);
+  INSTNN_CHECK(v != nullptr, ConfigError, type_, " layer config needs \"", key, "\"");
+  if (!v->is_array() || v->empty()) fail(key, "a non-empty list of integers");
+  std::vector<int> values;
+  for (const nlohmann::json& e : *v) {
+    if (!e.is_number_integer() || e.get<std::int64_t>() < -2147483647 ||
+        e.get<std::int64_t>() > 2147483647)
+      fail(key, "a non-empty list of integers");
+    values.push_back(e.get<int>());
+  }
+  return values;
+}
+
 ActivationSpec ConfigReader::get_activation(std::optional<ActivationKind> fixed) {
   ActivationSpec spec;
   spec.kind = parse_activation(get_string("activation", fixed ? "" : "linear"));
@@ -98,6 +112,13 @@ void ConfigReader::finish() {
   for (const auto& [key, value] : config_.items())
     if (!read_.count(key)) unknown += (unknown.empty() ? "\"" : ", \"") + key + "\"";
   INSTNN_CHECK(unknown.empty(), ConfigError, type_, " layer config has unknown key(s) ", unknown);
+}
+
+std::string ConfigReader::name_only(const nlohmann::json& config, std::string type) {
+  ConfigReader r(config, std::move(type));
+  std::string name = r.get_string("name", "");
+  r.finish();
+  return name;
 }
 
 }  // namespace instnn

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,12 +25,16 @@ class ConfigReader {
   std::string get_string(const std::string& key, const std::string& fallback);
   // An int or a pair [a, b] (kernel sizes, strides).
   std::pair<int, int> get_pair(const std::string& key, std::pair<int, int> fallback);
+  // A required non-empty list of integers (Gather's indices).
+  std::vector<int> get_int_list(const std::string& key);
   // "activation" (+ "alpha" for leaky_relu); linear when absent.
   // "activation" (default linear) and "alpha" (leaky_relu only). With
   // `fixed` (a named layer such as ReLU), "activation" may only repeat it.
   ActivationSpec get_activation(std::optional<ActivationKind> fixed = std::nullopt);
   // Throws ConfigError naming every key that was not read.
   void finish();
+  // The "name" of a layer type whose config has no other keys.
+  static std::string name_only(const nlohmann::json& config, std::string type);
 
  private:
   const nlohmann::json* find(const std::string& key);

@@ -137,6 +137,92 @@ double ReferenceBackend::sum_squares(std::size_t n, const float* x) {
   return sum;
 }
 
+void ReferenceBackend::scaled_copy(std::size_t n, float alpha, const float* x, float* y) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = alpha * x[i];
+}
+
+void ReferenceBackend::add_scaled(std::size_t n, float alpha, const float* a, float beta,
+                                  const float* b, float* y) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = float(double(alpha) * a[i] + double(beta) * b[i]);
+}
+
+void ReferenceBackend::multiply(std::size_t n, const float* a, const float* b, float* y) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = a[i] * b[i];
+}
+
+// ---- merges and feature selection ----
+
+void ReferenceBackend::copy_columns(int rows, int cols, const float* src, int src_stride,
+                                    float* dst, int dst_stride) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      dst[std::size_t(r) * dst_stride + c] = src[std::size_t(r) * src_stride + c];
+}
+
+void ReferenceBackend::gather_columns(int rows, int x_cols, const float* x, int count,
+                                      const std::int32_t* indices, float* y) {
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < count; ++j)
+      y[std::size_t(r) * count + j] = x[std::size_t(r) * x_cols + indices[j]];
+}
+
+void ReferenceBackend::gather_columns_backward(int rows, int x_cols, int count,
+                                               const std::int32_t* indices, const float* dy,
+                                               float* dx) {
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < x_cols; ++i) {
+      double sum = 0;
+      for (int j = 0; j < count; ++j)
+        if (indices[j] == i) sum += dy[std::size_t(r) * count + j];
+      dx[std::size_t(r) * x_cols + i] = float(sum);
+    }
+}
+
+void ReferenceBackend::heads_add(int rows, int heads, int head_size, const float* x,
+                                 const float* g, float* y) {
+  const std::size_t cols = std::size_t(heads) * head_size;
+  for (int r = 0; r < rows; ++r)
+    for (std::size_t j = 0; j < cols; ++j)
+      y[r * cols + j] = x[r * cols + j] + g[std::size_t(r) * heads + j / head_size];
+}
+
+void ReferenceBackend::heads_multiply(int rows, int heads, int head_size, const float* x,
+                                      const float* g, float* y) {
+  const std::size_t cols = std::size_t(heads) * head_size;
+  for (int r = 0; r < rows; ++r)
+    for (std::size_t j = 0; j < cols; ++j)
+      y[r * cols + j] = x[r * cols + j] * g[std::size_t(r) * heads + j / head_size];
+}
+
+void ReferenceBackend::heads_broadcast(int rows, int heads, int head_size, const float* g,
+                                       float* y) {
+  const std::size_t cols = std::size_t(heads) * head_size;
+  for (int r = 0; r < rows; ++r)
+    for (std::size_t j = 0; j < cols; ++j)
+      y[r * cols + j] = g[std::size_t(r) * heads + j / head_size];
+}
+
+void ReferenceBackend::heads_sum(int rows, int heads, int head_size, const float* x, float* s) {
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < heads; ++i) {
+      const float* head = x + (std::size_t(r) * heads + i) * head_size;
+      double sum = 0;
+      for (int j = 0; j < head_size; ++j) sum += head[j];
+      s[std::size_t(r) * heads + i] = float(sum);
+    }
+}
+
+void ReferenceBackend::heads_dot(int rows, int heads, int head_size, const float* a,
+                                 const float* b, float* s) {
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < heads; ++i) {
+      const std::size_t first = (std::size_t(r) * heads + i) * head_size;
+      double sum = 0;
+      for (int j = 0; j < head_size; ++j) sum += double(a[first + j]) * b[first + j];
+      s[std::size_t(r) * heads + i] = float(sum);
+    }
+}
+
 // ---- softmax and losses ----
 
 void ReferenceBackend::softmax(int rows, int cols, const float* x, float* y) {

@@ -27,6 +27,25 @@ class ReferenceBackend final : public Backend {
   void scale(std::size_t n, float alpha, float* x) override;
   void clip(std::size_t n, float lo, float hi, float* x) override;
   double sum_squares(std::size_t n, const float* x) override;
+  void scaled_copy(std::size_t n, float alpha, const float* x, float* y) override;
+  void add_scaled(std::size_t n, float alpha, const float* a, float beta, const float* b,
+                  float* y) override;
+  void multiply(std::size_t n, const float* a, const float* b, float* y) override;
+
+  void copy_columns(int rows, int cols, const float* src, int src_stride, float* dst,
+                    int dst_stride) override;
+  void gather_columns(int rows, int x_cols, const float* x, int count, const std::int32_t* indices,
+                      float* y) override;
+  void gather_columns_backward(int rows, int x_cols, int count, const std::int32_t* indices,
+                               const float* dy, float* dx) override;
+  void heads_add(int rows, int heads, int head_size, const float* x, const float* g,
+                 float* y) override;
+  void heads_multiply(int rows, int heads, int head_size, const float* x, const float* g,
+                      float* y) override;
+  void heads_broadcast(int rows, int heads, int head_size, const float* g, float* y) override;
+  void heads_sum(int rows, int heads, int head_size, const float* x, float* s) override;
+  void heads_dot(int rows, int heads, int head_size, const float* a, const float* b,
+                 float* s) override;
 
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;

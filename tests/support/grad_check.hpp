@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,53 @@ inline void expect_close(double numeric, double analytic, const GradCheckOptions
       << what << ": numeric " << numeric << " vs analytic " << analytic;
 }
 
+// The probe L = sum(y * w) of a forward's output y. w is drawn from `data`
+// at the first call (and whenever y's shape changes); the step generator
+// is reset to `saved` before each forward, so dropout draws the same mask.
+struct Probe {
+  Rng& step_rng;
+  Rng::State saved;
+  Rng& data;
+  Tensor w;
+
+  template <typename Forward>
+  double operator()(const Forward& forward) {
+    step_rng.set_state(saved);
+    const Tensor& y = forward();
+    if (w.empty() || w.shape() != y.shape()) {
+      w = Tensor(y.shape());
+      for (float& v : w.span()) v = data.uniform(-1.0f, 1.0f);
+    }
+    double s = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) s += double(y[i]) * w[i];
+    return s;
+  }
+};
+
+// d loss / d v by central differences; v is restored.
+template <typename Loss>
+double central_difference(float& v, double eps, const Loss& loss) {
+  const float orig = v;
+  v = orig + static_cast<float>(eps);
+  const double plus = loss();
+  v = orig - static_cast<float>(eps);
+  const double minus = loss();
+  v = orig;
+  return (plus - minus) / (2 * eps);
+}
+
+// Compares each parameter's analytic gradient (param_grads, in params()
+// order) with `numeric(value)`.
+template <typename Numeric>
+void expect_param_gradients(Layer& layer, const std::vector<std::vector<float>>& param_grads,
+                            const Numeric& numeric, const GradCheckOptions& o) {
+  auto params = layer.params();
+  for (std::size_t p = 0; p < params.size(); ++p)
+    for (std::size_t i : sampled_indices(params[p]->value.size(), o.max_checks))
+      expect_close(numeric(params[p]->value[i]), param_grads[p][i], o,
+                   params[p]->name + "[" + std::to_string(i) + "]");
+}
+
 // Builds `layer` for batch_input's per-sample shape and checks dx and every
 // parameter gradient.
 inline void check_layer_gradients(Layer& layer, Backend& backend, const Shape& batch_input,
@@ -61,19 +110,11 @@ inline void check_layer_gradients(Layer& layer, Backend& backend, const Shape& b
   Tensor x(batch_input);
   for (float& v : x.span()) v = data.uniform(o.input_lo, o.input_hi);
 
-  const Rng::State saved = step_rng.state();  // same dropout mask every forward
-  Tensor w;
-  auto probe = [&]() -> double {
-    step_rng.set_state(saved);
-    const Tensor& y = layer.forward(x, o.mode);
-    if (w.empty() || w.shape() != y.shape()) {
-      w = Tensor(y.shape());
-      for (float& v : w.span()) v = data.uniform(-1.0f, 1.0f);
-    }
-    double s = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) s += double(y[i]) * w[i];
-    return s;
+  Probe sum_yw{step_rng, step_rng.state(), data, {}};
+  auto probe = [&] {
+    return sum_yw([&]() -> const Tensor& { return layer.forward(x, o.mode); });
   };
+  const Tensor& w = sum_yw.w;
   probe();
 
   auto analytic = [&](std::vector<std::vector<float>>& param_grads) {
@@ -91,22 +132,83 @@ inline void check_layer_gradients(Layer& layer, Backend& backend, const Shape& b
   EXPECT_EQ(dx, dx2) << layer.name() << ": backward is not repeatable";
   EXPECT_EQ(pg, pg2) << layer.name() << ": parameter gradients accumulate instead of assign";
 
-  auto numeric = [&](float& v) {
-    const float orig = v;
-    v = orig + static_cast<float>(o.eps);
-    const double plus = probe();
-    v = orig - static_cast<float>(o.eps);
-    const double minus = probe();
-    v = orig;
-    return (plus - minus) / (2 * o.eps);
-  };
+  auto numeric = [&](float& v) { return central_difference(v, o.eps, probe); };
   for (std::size_t i : sampled_indices(x.size(), o.max_checks))
     expect_close(numeric(x[i]), dx[i], o, layer.name() + " dx[" + std::to_string(i) + "]");
-  auto params = layer.params();
-  for (std::size_t p = 0; p < params.size(); ++p)
-    for (std::size_t i : sampled_indices(params[p]->value.size(), o.max_checks))
-      expect_close(numeric(params[p]->value[i]), pg[p][i], o,
-                   params[p]->name + "[" + std::to_string(i) + "]");
+  expect_param_gradients(layer, pg, numeric, o);
+}
+
+// The multi-input form of check_layer_gradients: builds `layer` through
+// build_inputs for the per-sample shapes of batch_inputs (one per input),
+// runs forward_inputs / backward_inputs, and checks the gradient w.r.t.
+// every input and every parameter with the same probe. Also checks that an
+// input whose need_dx flag is false gets an empty gradient while the others
+// are unchanged. Works for single-input layers too (through the defaults).
+inline void check_multi_input_gradients(Layer& layer, Backend& backend,
+                                        const std::vector<Shape>& batch_inputs,
+                                        const GradCheckOptions& o = {}) {
+  Rng init(o.seed), step_rng(o.seed + 1), data(o.seed + 2);
+  layer.set_backend(&backend);
+  layer.set_rng(&step_rng);
+  const std::size_t k = batch_inputs.size();
+  std::vector<Shape> samples(k);
+  std::vector<Tensor> xs;
+  std::vector<const Tensor*> inputs;
+  for (std::size_t i = 0; i < k; ++i) {
+    for (int a = 1; a < batch_inputs[i].rank(); ++a) samples[i].push_back(batch_inputs[i][a]);
+    xs.emplace_back(batch_inputs[i]);
+    for (float& v : xs.back().span()) v = data.uniform(o.input_lo, o.input_hi);
+  }
+  for (const Tensor& x : xs) inputs.push_back(&x);
+  layer.build_inputs(samples, init);
+
+  Probe sum_yw{step_rng, step_rng.state(), data, {}};
+  auto probe = [&] {
+    return sum_yw([&]() -> const Tensor& { return layer.forward_inputs(inputs, o.mode); });
+  };
+  const Tensor& w = sum_yw.w;
+  probe();
+
+  auto need = std::make_unique<bool[]>(k);  // std::vector<bool> has no span
+  auto analytic = [&](std::vector<std::vector<float>>& param_grads) {
+    for (Parameter* p : layer.params()) p->grad.fill(std::nanf(""));
+    probe();
+    const std::span<const Tensor> dx = layer.backward_inputs(w, {need.get(), k});
+    EXPECT_EQ(dx.size(), k) << layer.name() << ": one gradient per input";
+    std::vector<std::vector<float>> grads;
+    for (std::size_t i = 0; i < std::min(k, dx.size()); ++i) {
+      if (need[i])
+        EXPECT_EQ(dx[i].shape(), xs[i].shape()) << layer.name() << ": dx[" << i << "] shape";
+      else
+        EXPECT_TRUE(dx[i].empty()) << layer.name() << ": dx[" << i << "] not asked for";
+      grads.push_back(dx[i].to_vector());
+    }
+    param_grads.clear();
+    for (Parameter* p : layer.params()) param_grads.push_back(p->grad.to_vector());
+    return grads;
+  };
+  std::fill_n(need.get(), k, true);
+  std::vector<std::vector<float>> pg, pg2;
+  const std::vector<std::vector<float>> dx = analytic(pg);
+  EXPECT_EQ(dx, analytic(pg2)) << layer.name() << ": backward is not repeatable";
+  EXPECT_EQ(pg, pg2) << layer.name() << ": parameter gradients accumulate instead of assign";
+  for (std::size_t skip = 0; k > 1 && skip < k; ++skip) {
+    std::fill_n(need.get(), k, true);
+    need[skip] = false;
+    const std::vector<std::vector<float>> partial = analytic(pg2);
+    for (std::size_t i = 0; i < partial.size(); ++i) {
+      if (i == skip) continue;
+      EXPECT_EQ(partial[i], dx[i]) << layer.name() << ": dx[" << i << "] changes when dx["
+                                   << skip << "] is not asked for";
+    }
+  }
+
+  auto numeric = [&](float& v) { return central_difference(v, o.eps, probe); };
+  for (std::size_t in = 0; in < std::min(k, dx.size()); ++in)
+    for (std::size_t i : sampled_indices(xs[in].size(), o.max_checks))
+      expect_close(numeric(xs[in][i]), dx[in][i], o,
+                   layer.name() + " dx" + std::to_string(in) + "[" + std::to_string(i) + "]");
+  expect_param_gradients(layer, pg, numeric, o);
 }
 
 // Checks a loss's gradient w.r.t. its prediction.

@@ -1,0 +1,40 @@
+#include "layers/reduce_sum.hpp"
+
+#include "core/error.hpp"
+#include "layers/config_reader.hpp"
+
+namespace instnn {
+
+std::unique_ptr<Layer> ReduceSum::from_config(const nlohmann::json& config) {
+  return std::make_unique<ReduceSum>(ConfigReader::name_only(config, "ReduceSum"));
+}
+
+void ReduceSum::build(const Shape& input_shape, Rng&) {
+  INSTNN_CHECK(input_shape.rank() >= 1 && input_shape.size() > 0, ShapeError, label(),
+               " needs a non-empty per-sample input, got ", input_shape.to_string());
+  mark_built(input_shape);
+}
+
+// A sample's values are one head of the heads kernels, with heads = 1.
+const Tensor& ReduceSum::forward(const Tensor& x, Mode) {
+  const int batch = check_input(x);
+  x_ = &x;
+  y_.resize(Shape{batch, 1});
+  backend().heads_sum(batch, 1, static_cast<int>(input_shape().size()), x.data(), y_.data());
+  return y_;
+}
+
+const Tensor& ReduceSum::backward(const Tensor& dy, bool need_dx) {
+  INSTNN_CHECK(x_ != nullptr, ConfigError, label(), ": backward before forward");
+  check_output_grad(y_, dy);
+  if (!need_dx) {
+    dx_.resize(Shape{0});
+    return dx_;
+  }
+  dx_.resize(x_->shape());
+  backend().heads_broadcast(static_cast<int>(dy.dim(0)), 1, static_cast<int>(input_shape().size()),
+                            dy.data(), dx_.data());
+  return dx_;
+}
+
+}  // namespace instnn
