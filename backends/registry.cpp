@@ -2,10 +2,10 @@
 // are declared in core/backend.hpp).
 #include <cstdlib>
 
-#include "backends/blas/blas_backend.hpp"
-#include "backends/reference/reference_backend.hpp"
-#include "core/backend.hpp"
-#include "core/error.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/reference/reference_backend.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/backend.hpp"
-#include "core/random.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/random.hpp"
 
 namespace {
 

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "backends/blas/blas_backend.hpp"
-#include "core/random.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/core/random.hpp"
 
 namespace {
 

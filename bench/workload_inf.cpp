@@ -14,9 +14,9 @@
 #include <random>
 #include <vector>
 
-#include "inference/dense_kernel.hpp"
-#include "inference/instruction_model.hpp"
-#include "inference/model_builder.hpp"
+#include "instnn/inference/dense_kernel.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/model_builder.hpp"
 
 namespace {
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "core/sequential.hpp"
-#include "data/mnist.hpp"
-#include "layers/model_zoo.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/data/mnist.hpp"
+#include "instnn/layers/model_zoo.hpp"
 
 int main(int argc, char** argv) {
   using namespace instnn;

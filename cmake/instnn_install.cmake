@@ -39,7 +39,7 @@ else()
 endif()
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/instnnConfig.cmake.in
   ${PROJECT_BINARY_DIR}/instnnConfig.cmake INSTALL_DESTINATION ${INSTNN_CMAKE_DIR}
-  PATH_VARS INSTNN_INCLUDE_INSTALL_DIR CMAKE_INSTALL_BINDIR)
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/instnnConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/instnnConfig.cmake ${PROJECT_BINARY_DIR}/instnnConfigVersion.cmake

@@ -1,6 +1,6 @@
-#include "core/allocation_budget.hpp"
+#include "instnn/core/allocation_budget.hpp"
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

@@ -1,11 +1,11 @@
-#include "core/backend.hpp"
+#include "instnn/core/backend.hpp"
 
 #include <algorithm>
 #include <array>
 #include <utility>
 
-#include "core/error.hpp"
-#include "core/name_matching.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/name_matching.hpp"
 
 namespace instnn {
 

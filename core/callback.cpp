@@ -1,13 +1,13 @@
-#include "core/callback.hpp"
+#include "instnn/core/callback.hpp"
 
 #include <unistd.h>
 
 #include <cmath>
 #include <fstream>
 
-#include "core/error.hpp"
-#include "core/file_util.hpp"
-#include "core/sequential.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/core/sequential.hpp"
 
 namespace instnn {
 

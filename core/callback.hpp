@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "core/history.hpp"
+#include "instnn/core/history.hpp"
 
 namespace instnn {
 

@@ -7,10 +7,10 @@
 
 #include <sstream>
 
-#include "core/allocation_budget.hpp"
-#include "core/error.hpp"
-#include "core/file_util.hpp"
-#include "core/sequential.hpp"
+#include "instnn/core/allocation_budget.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/core/sequential.hpp"
 
 namespace instnn {
 

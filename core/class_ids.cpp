@@ -1,6 +1,6 @@
-#include "core/class_ids.hpp"
+#include "instnn/core/class_ids.hpp"
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

@@ -1,8 +1,8 @@
-#include "core/data_source.hpp"
+#include "instnn/core/data_source.hpp"
 
 #include <cstring>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

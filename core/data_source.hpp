@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "core/loss.hpp"
-#include "core/tensor.hpp"
+#include "instnn/core/loss.hpp"
+#include "instnn/core/tensor.hpp"
 
 namespace instnn {
 

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 namespace instnn::detail {
 

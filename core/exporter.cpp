@@ -1,12 +1,12 @@
-#include "core/exporter.hpp"
+#include "instnn/core/exporter.hpp"
 
 #include <cmath>
 #include <numeric>
 
-#include "core/error.hpp"
-#include "core/lowering.hpp"
-#include "inference/instruction_model.hpp"
-#include "inference/model_builder.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/lowering.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/model_builder.hpp"
 
 namespace instnn {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/sequential.hpp"
-#include "inference/model_info.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/inference/model_info.hpp"
 
 namespace instnn {
 

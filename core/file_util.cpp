@@ -1,4 +1,4 @@
-#include "core/file_util.hpp"
+#include "instnn/core/file_util.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

@@ -1,9 +1,9 @@
-#include "core/history.hpp"
+#include "instnn/core/history.hpp"
 
 #include <set>
 #include <sstream>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

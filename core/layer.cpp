@@ -1,6 +1,6 @@
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

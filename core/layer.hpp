@@ -58,10 +58,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/backend.hpp"
-#include "core/parameter.hpp"
-#include "core/random.hpp"
-#include "core/tensor.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/parameter.hpp"
+#include "instnn/core/random.hpp"
+#include "instnn/core/tensor.hpp"
 
 namespace instnn {
 

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/backend.hpp"
-#include "core/tensor.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/tensor.hpp"
 
 namespace instnn {
 

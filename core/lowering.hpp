@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/backend.hpp"
-#include "core/shape.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/shape.hpp"
 
 namespace instnn {
 

@@ -1,8 +1,8 @@
-#include "core/metric.hpp"
+#include "instnn/core/metric.hpp"
 
 #include <cmath>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "core/loss.hpp"
-#include "core/tensor.hpp"
+#include "instnn/core/loss.hpp"
+#include "instnn/core/tensor.hpp"
 
 namespace instnn {
 

@@ -1,4 +1,4 @@
-#include "core/name_matching.hpp"
+#include "instnn/core/name_matching.hpp"
 
 namespace instnn {
 

@@ -1,11 +1,11 @@
-#include "core/optimizer.hpp"
+#include "instnn/core/optimizer.hpp"
 
 #include <cmath>
 #include <string>
 #include <string_view>
 
-#include "core/error.hpp"
-#include "core/json_number.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/json_number.hpp"
 
 namespace instnn {
 

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/backend.hpp"
-#include "core/parameter.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/parameter.hpp"
 
 namespace instnn {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/tensor.hpp"
+#include "instnn/core/tensor.hpp"
 
 namespace instnn {
 

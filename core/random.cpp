@@ -1,4 +1,4 @@
-#include "core/random.hpp"
+#include "instnn/core/random.hpp"
 
 #include <cmath>
 #include <numbers>

@@ -1,4 +1,4 @@
-#include "core/sequential.hpp"
+#include "instnn/core/sequential.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -9,9 +9,9 @@
 #include <numeric>
 #include <set>
 
-#include "core/denormals.hpp"
-#include "core/error.hpp"
-#include "core/name_matching.hpp"
+#include "instnn/core/denormals.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/name_matching.hpp"
 
 namespace instnn {
 

@@ -16,15 +16,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/backend.hpp"
-#include "core/callback.hpp"
-#include "core/data_source.hpp"
-#include "core/history.hpp"
-#include "core/layer.hpp"
-#include "core/loss.hpp"
-#include "core/metric.hpp"
-#include "core/optimizer.hpp"
-#include "core/random.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/callback.hpp"
+#include "instnn/core/data_source.hpp"
+#include "instnn/core/history.hpp"
+#include "instnn/core/layer.hpp"
+#include "instnn/core/loss.hpp"
+#include "instnn/core/metric.hpp"
+#include "instnn/core/optimizer.hpp"
+#include "instnn/core/random.hpp"
 
 namespace instnn {
 

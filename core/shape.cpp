@@ -1,6 +1,6 @@
-#include "core/shape.hpp"
+#include "instnn/core/shape.hpp"
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

@@ -1,4 +1,4 @@
-#include "core/tensor.hpp"
+#include "instnn/core/tensor.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <new>
 
-#include "core/allocation_budget.hpp"
+#include "instnn/core/allocation_budget.hpp"
 
 namespace instnn {
 

@@ -10,8 +10,8 @@
 #include <span>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/shape.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/shape.hpp"
 
 namespace instnn {
 

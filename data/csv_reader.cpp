@@ -1,4 +1,4 @@
-#include "data/csv_reader.hpp"
+#include "instnn/data/csv_reader.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string_view>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

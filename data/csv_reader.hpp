@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "instnn/data/dataset.hpp"
 
 namespace instnn {
 

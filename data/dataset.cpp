@@ -1,11 +1,11 @@
-#include "data/dataset.hpp"
+#include "instnn/data/dataset.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-#include "core/error.hpp"
-#include "data/normalizer.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/data/normalizer.hpp"
 
 namespace instnn {
 

@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/random.hpp"
-#include "core/shape.hpp"
-#include "core/data_source.hpp"
-#include "core/tensor.hpp"
+#include "instnn/core/random.hpp"
+#include "instnn/core/shape.hpp"
+#include "instnn/core/data_source.hpp"
+#include "instnn/core/tensor.hpp"
 
 namespace instnn {
 

@@ -1,4 +1,4 @@
-#include "data/idx_reader.hpp"
+#include "instnn/data/idx_reader.hpp"
 
 #include <zlib.h>
 
@@ -11,7 +11,7 @@
 #include <functional>
 #include <memory>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

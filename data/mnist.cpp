@@ -1,7 +1,7 @@
-#include "data/mnist.hpp"
+#include "instnn/data/mnist.hpp"
 
-#include "core/error.hpp"
-#include "data/idx_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/data/idx_reader.hpp"
 
 namespace instnn {
 

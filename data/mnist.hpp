@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/shape.hpp"
-#include "data/dataset.hpp"
+#include "instnn/core/shape.hpp"
+#include "instnn/data/dataset.hpp"
 
 namespace instnn {
 

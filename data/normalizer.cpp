@@ -1,11 +1,11 @@
-#include "data/normalizer.hpp"
+#include "instnn/data/normalizer.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "core/error.hpp"
-#include "data/dataset.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/data/dataset.hpp"
 
 namespace instnn {
 

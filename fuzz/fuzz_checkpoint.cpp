@@ -4,9 +4,9 @@
 // the sample rows, so a shape that lies about them would go unnoticed.
 #include <cstdint>
 
-#include "core/error.hpp"
-#include "core/exporter.hpp"
-#include "core/sequential.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/exporter.hpp"
+#include "instnn/core/sequential.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -2,9 +2,9 @@
 // both as class ids and as regression targets.
 #include <cstdint>
 
-#include "data/csv_reader.hpp"
+#include "instnn/data/csv_reader.hpp"
 #include "fuzz_support.hpp"
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace instnn;

@@ -1,9 +1,9 @@
 // read_idx on any bytes (raw or gzipped: the reader detects gzip itself).
 #include <cstdint>
 
-#include "data/idx_reader.hpp"
+#include "instnn/data/idx_reader.hpp"
 #include "fuzz_support.hpp"
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -3,8 +3,8 @@
 #include <string_view>
 #include <vector>
 
-#include "inference/error.hpp"
-#include "inference/instruction_model.hpp"
+#include "instnn/inference/error.hpp"
+#include "instnn/inference/instruction_model.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace instnn;

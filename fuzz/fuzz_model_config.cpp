@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/sequential.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/sequential.hpp"
 
 namespace {
 // Size fields a user could legitimately make huge (a model that does not fit

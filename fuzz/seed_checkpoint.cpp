@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "core/sequential.hpp"
+#include "instnn/core/sequential.hpp"
 
 int main(int argc, char** argv) {
   using namespace instnn;

@@ -1,4 +1,4 @@
-#include "inference/activations.hpp"
+#include "instnn/inference/activations.hpp"
 
 #include <array>
 #include <cfloat>

@@ -1,4 +1,4 @@
-#include "inference/compiled_program.hpp"
+#include "instnn/inference/compiled_program.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "inference/dense_kernel.hpp"
-#include "inference/model_info.hpp"
-#include "inference/validator.hpp"
+#include "instnn/inference/dense_kernel.hpp"
+#include "instnn/inference/model_info.hpp"
+#include "instnn/inference/validator.hpp"
 
 namespace instnn::inference {
 

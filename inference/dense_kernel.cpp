@@ -1,4 +1,4 @@
-#include "inference/dense_kernel.hpp"
+#include "instnn/inference/dense_kernel.hpp"
 
 #include <algorithm>
 #include <array>

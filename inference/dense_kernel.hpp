@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "inference/aligned_buffer.hpp"
+#include "instnn/inference/aligned_buffer.hpp"
 
 namespace instnn::inference {
 

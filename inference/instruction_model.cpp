@@ -1,14 +1,14 @@
-#include "inference/instruction_model.hpp"
+#include "instnn/inference/instruction_model.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <thread>
 
-#include "inference/aligned_buffer.hpp"
-#include "inference/compiled_program.hpp"
-#include "inference/error.hpp"
-#include "inference/worker_pool.hpp"
+#include "instnn/inference/aligned_buffer.hpp"
+#include "instnn/inference/compiled_program.hpp"
+#include "instnn/inference/error.hpp"
+#include "instnn/inference/worker_pool.hpp"
 
 namespace instnn::inference {
 

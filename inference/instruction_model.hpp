@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "inference/json_reader.hpp"
-#include "inference/model_info.hpp"
-#include "inference/validator.hpp"
+#include "instnn/inference/json_reader.hpp"
+#include "instnn/inference/model_info.hpp"
+#include "instnn/inference/validator.hpp"
 
 namespace instnn::inference {
 

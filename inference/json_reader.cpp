@@ -1,4 +1,4 @@
-#include "inference/json_reader.hpp"
+#include "instnn/inference/json_reader.hpp"
 
 #include <fstream>
 #include <limits>
@@ -6,7 +6,7 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 namespace instnn::inference {
 namespace {

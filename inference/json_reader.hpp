@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "inference/model_info.hpp"
+#include "instnn/inference/model_info.hpp"
 
 namespace instnn::inference {
 

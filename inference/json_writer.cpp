@@ -1,4 +1,4 @@
-#include "inference/json_writer.hpp"
+#include "instnn/inference/json_writer.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 namespace instnn::inference {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "inference/model_info.hpp"
+#include "instnn/inference/model_info.hpp"
 
 namespace instnn::inference {
 

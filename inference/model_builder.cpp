@@ -1,8 +1,8 @@
-#include "inference/model_builder.hpp"
+#include "instnn/inference/model_builder.hpp"
 
 #include <algorithm>
 
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 namespace instnn::inference {
 

@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "inference/instruction_model.hpp"
-#include "inference/model_info.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/model_info.hpp"
 
 namespace instnn::inference {
 

@@ -1,4 +1,4 @@
-#include "inference/model_info.hpp"
+#include "instnn/inference/model_info.hpp"
 
 #include <cstdint>
 

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "inference/activations.hpp"
+#include "instnn/inference/activations.hpp"
 
 namespace instnn::inference {
 

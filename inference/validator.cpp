@@ -1,10 +1,10 @@
-#include "inference/validator.hpp"
+#include "instnn/inference/validator.hpp"
 
 #include <limits>
 #include <string>
 #include <unordered_map>
 
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 namespace instnn::inference {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "inference/model_info.hpp"
+#include "instnn/inference/model_info.hpp"
 
 namespace instnn::inference {
 

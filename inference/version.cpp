@@ -1,4 +1,4 @@
-#include "inference/version.hpp"
+#include "instnn/inference/version.hpp"
 
 namespace instnn {
 

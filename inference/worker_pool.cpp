@@ -1,4 +1,4 @@
-#include "inference/worker_pool.hpp"
+#include "instnn/inference/worker_pool.hpp"
 
 #include <system_error>
 #include <utility>

@@ -3,7 +3,7 @@
 // Element-wise, any input shape.
 #pragma once
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -1,10 +1,10 @@
-#include "core/lowering.hpp"
-#include "layers/batch_norm.hpp"
+#include "instnn/core/lowering.hpp"
+#include "instnn/layers/batch_norm.hpp"
 
 #include <cmath>
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
 

@@ -10,7 +10,7 @@
 // (initially 0 and 1), so checkpoints carry them.
 #pragma once
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -1,16 +1,16 @@
 // The layer types a model config can name.
-#include "core/sequential.hpp"
-#include "layers/activation.hpp"
-#include "layers/batch_norm.hpp"
-#include "layers/conv2d.hpp"
-#include "layers/dense.hpp"
-#include "layers/dropout.hpp"
-#include "layers/feature_select.hpp"
-#include "layers/flatten.hpp"
-#include "layers/heads.hpp"
-#include "layers/merge.hpp"
-#include "layers/pooling.hpp"
-#include "layers/reduce_sum.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/activation.hpp"
+#include "instnn/layers/batch_norm.hpp"
+#include "instnn/layers/conv2d.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/dropout.hpp"
+#include "instnn/layers/feature_select.hpp"
+#include "instnn/layers/flatten.hpp"
+#include "instnn/layers/heads.hpp"
+#include "instnn/layers/merge.hpp"
+#include "instnn/layers/pooling.hpp"
+#include "instnn/layers/reduce_sum.hpp"
 
 namespace instnn {
 

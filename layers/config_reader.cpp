@@ -1,8 +1,8 @@
-#include "layers/config_reader.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 #include <cmath>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

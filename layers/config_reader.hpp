@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/backend.hpp"
+#include "instnn/core/backend.hpp"
 
 namespace instnn {
 

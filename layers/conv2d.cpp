@@ -1,12 +1,12 @@
-#include "core/lowering.hpp"
-#include "layers/conv2d.hpp"
+#include "instnn/core/lowering.hpp"
+#include "instnn/layers/conv2d.hpp"
 
 #include <algorithm>
 
-#include "core/error.hpp"
-#include "core/name_matching.hpp"
-#include "layers/config_reader.hpp"
-#include "layers/image_input.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/name_matching.hpp"
+#include "instnn/layers/config_reader.hpp"
+#include "instnn/layers/image_input.hpp"
 
 namespace instnn {
 

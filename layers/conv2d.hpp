@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "core/layer.hpp"
-#include "layers/initializers.hpp"
+#include "instnn/core/layer.hpp"
+#include "instnn/layers/initializers.hpp"
 
 namespace instnn {
 

@@ -1,8 +1,8 @@
-#include "core/lowering.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/lowering.hpp"
+#include "instnn/layers/dense.hpp"
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "core/layer.hpp"
-#include "layers/initializers.hpp"
+#include "instnn/core/layer.hpp"
+#include "instnn/layers/initializers.hpp"
 
 namespace instnn {
 

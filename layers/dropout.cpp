@@ -1,11 +1,11 @@
-#include "core/lowering.hpp"
-#include "layers/dropout.hpp"
+#include "instnn/core/lowering.hpp"
+#include "instnn/layers/dropout.hpp"
 
 #include <cmath>
 #include <cstring>
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

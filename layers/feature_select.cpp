@@ -1,9 +1,9 @@
-#include "layers/feature_select.hpp"
+#include "instnn/layers/feature_select.hpp"
 
 #include <algorithm>
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
 

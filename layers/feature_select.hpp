@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -3,7 +3,7 @@
 // exporter can drop the layer entirely.
 #pragma once
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -1,7 +1,7 @@
-#include "layers/heads.hpp"
+#include "instnn/layers/heads.hpp"
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
 

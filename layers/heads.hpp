@@ -6,7 +6,7 @@
 // has data's shape. Config: {"type", "name"} only.
 #pragma once
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "core/error.hpp"
-#include "core/shape.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/shape.hpp"
 
 namespace instnn {
 

@@ -1,10 +1,10 @@
-#include "layers/initializers.hpp"
+#include "instnn/layers/initializers.hpp"
 
 #include <cmath>
 #include <utility>
 #include <array>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

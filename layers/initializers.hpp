@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "core/random.hpp"
-#include "core/tensor.hpp"
+#include "instnn/core/random.hpp"
+#include "instnn/core/tensor.hpp"
 
 namespace instnn {
 

@@ -1,12 +1,12 @@
-#include "layers/losses.hpp"
+#include "instnn/layers/losses.hpp"
 
 #include <algorithm>
 #include <initializer_list>
 #include <string_view>
 
-#include "core/class_ids.hpp"
-#include "core/error.hpp"
-#include "core/name_matching.hpp"
+#include "instnn/core/class_ids.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/name_matching.hpp"
 
 namespace instnn {
 

@@ -2,7 +2,7 @@
 // calls one fused Backend kernel.
 #pragma once
 
-#include "core/loss.hpp"
+#include "instnn/core/loss.hpp"
 
 namespace instnn {
 

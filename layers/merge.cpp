@@ -1,7 +1,7 @@
-#include "layers/merge.hpp"
+#include "instnn/layers/merge.hpp"
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
 

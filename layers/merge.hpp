@@ -10,7 +10,7 @@
 
 #include <vector>
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -1,6 +1,6 @@
-#include "layers/model_zoo.hpp"
+#include "instnn/layers/model_zoo.hpp"
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

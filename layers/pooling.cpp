@@ -1,9 +1,9 @@
-#include "core/lowering.hpp"
-#include "layers/pooling.hpp"
+#include "instnn/core/lowering.hpp"
+#include "instnn/layers/pooling.hpp"
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
-#include "layers/image_input.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
+#include "instnn/layers/image_input.hpp"
 
 namespace instnn {
 

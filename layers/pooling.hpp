@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -1,7 +1,7 @@
-#include "layers/reduce_sum.hpp"
+#include "instnn/layers/reduce_sum.hpp"
 
-#include "core/error.hpp"
-#include "layers/config_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
 

@@ -2,7 +2,7 @@
 // one, [batch, ...] -> [batch, 1]. Config: {"type", "name"} only.
 #pragma once
 
-#include "core/layer.hpp"
+#include "instnn/core/layer.hpp"
 
 namespace instnn {
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "core/optimizer.hpp"
-#include "optim/optimizer_options.hpp"
+#include "instnn/core/optimizer.hpp"
+#include "instnn/optim/optimizer_options.hpp"
 
 namespace instnn {
 

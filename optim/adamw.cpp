@@ -1,6 +1,6 @@
-#include "optim/adamw.hpp"
+#include "instnn/optim/adamw.hpp"
 
-#include "core/json_number.hpp"
+#include "instnn/core/json_number.hpp"
 
 namespace instnn {
 

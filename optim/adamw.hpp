@@ -2,7 +2,7 @@
 // step, p -= lr * weight_decay * p (with the scheduled lr).
 #pragma once
 
-#include "optim/adam.hpp"
+#include "instnn/optim/adam.hpp"
 
 namespace instnn {
 

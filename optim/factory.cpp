@@ -2,15 +2,15 @@
 // core/optimizer.hpp, built here because the concrete types live in optim/).
 #include <string>
 
-#include "core/error.hpp"
-#include "core/name_matching.hpp"
-#include "core/optimizer.hpp"
-#include "optim/adam.hpp"
-#include "optim/adamw.hpp"
-#include "optim/hyperparameter_reader.hpp"
-#include "optim/rmsprop.hpp"
-#include "optim/schedules.hpp"
-#include "optim/sgd.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/name_matching.hpp"
+#include "instnn/core/optimizer.hpp"
+#include "instnn/optim/adam.hpp"
+#include "instnn/optim/adamw.hpp"
+#include "instnn/optim/hyperparameter_reader.hpp"
+#include "instnn/optim/rmsprop.hpp"
+#include "instnn/optim/schedules.hpp"
+#include "instnn/optim/sgd.hpp"
 
 namespace instnn {
 

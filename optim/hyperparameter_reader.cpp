@@ -1,10 +1,10 @@
-#include "optim/hyperparameter_reader.hpp"
+#include "instnn/optim/hyperparameter_reader.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

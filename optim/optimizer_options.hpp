@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "core/optimizer.hpp"
+#include "instnn/core/optimizer.hpp"
 
 namespace instnn {
 

@@ -1,9 +1,9 @@
-#include "optim/rmsprop.hpp"
+#include "instnn/optim/rmsprop.hpp"
 
 #include <cmath>
 
-#include "core/error.hpp"
-#include "core/json_number.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/json_number.hpp"
 
 namespace instnn {
 

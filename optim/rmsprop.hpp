@@ -1,8 +1,8 @@
 // RMSprop, as Keras RMSprop (epsilon outside the square root, uncentered).
 #pragma once
 
-#include "core/optimizer.hpp"
-#include "optim/optimizer_options.hpp"
+#include "instnn/core/optimizer.hpp"
+#include "instnn/optim/optimizer_options.hpp"
 
 namespace instnn {
 

@@ -1,14 +1,14 @@
-#include "optim/schedules.hpp"
+#include "instnn/optim/schedules.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <string>
 
-#include "core/error.hpp"
-#include "core/json_number.hpp"
-#include "core/name_matching.hpp"
-#include "optim/hyperparameter_reader.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/json_number.hpp"
+#include "instnn/core/name_matching.hpp"
+#include "instnn/optim/hyperparameter_reader.hpp"
 
 namespace instnn {
 

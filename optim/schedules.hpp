@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/optimizer.hpp"
+#include "instnn/core/optimizer.hpp"
 
 namespace instnn {
 

@@ -1,8 +1,8 @@
 // Stochastic gradient descent with optional (Nesterov) momentum, as Keras SGD.
 #pragma once
 
-#include "core/optimizer.hpp"
-#include "optim/optimizer_options.hpp"
+#include "instnn/core/optimizer.hpp"
+#include "instnn/optim/optimizer_options.hpp"
 
 namespace instnn {
 

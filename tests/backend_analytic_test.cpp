@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/blas/blas_backend.hpp"
-#include "core/backend.hpp"
-#include "core/error.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 namespace {

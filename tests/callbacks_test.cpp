@@ -1,7 +1,7 @@
 // Callbacks and what fit() logs: the progress display on a non-terminal, the
 // learning-rate scheduler, the CSV/JSON history logger, periodic
 // checkpoints, and validation figures that agree with evaluate().
-#include "core/callback.hpp"
+#include "instnn/core/callback.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <sstream>
 
-#include "core/error.hpp"
-#include "core/file_util.hpp"
-#include "core/sequential.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/dense.hpp"
 #include "support/temp_dir.hpp"
 
 namespace instnn {

@@ -8,11 +8,11 @@
 #include <thread>
 #include <vector>
 
-#include "core/random.hpp"
-#include "core/sequential.hpp"
-#include "layers/conv2d.hpp"
-#include "layers/dense.hpp"
-#include "layers/flatten.hpp"
+#include "instnn/core/random.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/conv2d.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/flatten.hpp"
 
 namespace instnn {
 namespace {

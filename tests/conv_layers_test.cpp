@@ -11,14 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/sequential.hpp"
-#include "layers/batch_norm.hpp"
-#include "layers/conv2d.hpp"
-#include "layers/dense.hpp"
-#include "layers/dropout.hpp"
-#include "layers/flatten.hpp"
-#include "layers/pooling.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/batch_norm.hpp"
+#include "instnn/layers/conv2d.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/dropout.hpp"
+#include "instnn/layers/flatten.hpp"
+#include "instnn/layers/pooling.hpp"
 #include "support/grad_check.hpp"
 #include "support/temp_dir.hpp"
 

@@ -7,10 +7,10 @@
 #include <cmath>
 #include <limits>
 
-#include "core/error.hpp"
-#include "core/file_util.hpp"
-#include "core/sequential.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/dense.hpp"
 #include "support/temp_dir.hpp"
 
 namespace instnn {

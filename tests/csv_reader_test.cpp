@@ -1,9 +1,9 @@
-#include "data/csv_reader.hpp"
+#include "instnn/data/csv_reader.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace instnn {

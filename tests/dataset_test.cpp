@@ -1,4 +1,4 @@
-#include "data/dataset.hpp"
+#include "instnn/data/dataset.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/error.hpp"
-#include "data/normalizer.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/data/normalizer.hpp"
 
 namespace instnn {
 namespace {

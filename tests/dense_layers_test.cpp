@@ -2,10 +2,10 @@
 // losses, on every backend.
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
-#include "layers/activation.hpp"
-#include "layers/dense.hpp"
-#include "layers/losses.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/activation.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/losses.hpp"
 #include "support/grad_check.hpp"
 
 namespace instnn {

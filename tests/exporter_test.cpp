@@ -2,15 +2,15 @@
 // exported file computes what the trained model computes (within 1e-5), the
 // portable files use only the Rust crate's instructions, and what cannot be
 // exported is a clear error.
-#include "core/exporter.hpp"
+#include "instnn/core/exporter.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "core/error.hpp"
-#include "inference/instruction_model.hpp"
-#include "inference/json_writer.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/json_writer.hpp"
 
 namespace instnn {
 namespace {

@@ -8,8 +8,8 @@
 #include <numbers>
 #include <vector>
 
-#include "layers/activation.hpp"
-#include "layers/losses.hpp"
+#include "instnn/layers/activation.hpp"
+#include "instnn/layers/losses.hpp"
 
 namespace instnn {
 namespace {

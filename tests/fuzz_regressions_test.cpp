@@ -10,12 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/file_util.hpp"
-#include "core/sequential.hpp"
-#include "data/csv_reader.hpp"
-#include "data/idx_reader.hpp"
-#include "inference/instruction_model.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/data/csv_reader.hpp"
+#include "instnn/data/idx_reader.hpp"
+#include "instnn/inference/instruction_model.hpp"
 
 namespace instnn {
 namespace {

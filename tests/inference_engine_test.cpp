@@ -9,12 +9,12 @@
 #include <random>
 #include <thread>
 
-#include "inference/dense_kernel.hpp"
-#include "inference/error.hpp"
-#include "inference/instruction_model.hpp"
-#include "inference/json_reader.hpp"
-#include "inference/json_writer.hpp"
-#include "inference/model_builder.hpp"
+#include "instnn/inference/dense_kernel.hpp"
+#include "instnn/inference/error.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/json_reader.hpp"
+#include "instnn/inference/json_writer.hpp"
+#include "instnn/inference/model_builder.hpp"
 #include "support/inference_models.hpp"
 
 namespace instnn::inference {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "inference/error.hpp"
-#include "inference/instruction_model.hpp"
+#include "instnn/inference/error.hpp"
+#include "instnn/inference/instruction_model.hpp"
 #include "support/inference_models.hpp"
 
 namespace instnn::inference {

@@ -7,8 +7,8 @@
 #include <limits>
 #include <string>
 
-#include "inference/error.hpp"
-#include "inference/instruction_model.hpp"
+#include "instnn/inference/error.hpp"
+#include "instnn/inference/instruction_model.hpp"
 #include "support/inference_models.hpp"
 
 namespace instnn::inference {

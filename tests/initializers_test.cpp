@@ -1,16 +1,16 @@
 // Weight initialisers: the Keras bounds and variances (checked statistically
 // on large tensors), constants, seeding, and that Dense and Conv2D pass the
 // requested initialiser and the right fans.
-#include "layers/initializers.hpp"
+#include "instnn/layers/initializers.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.hpp"
-#include "layers/conv2d.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/layers/conv2d.hpp"
+#include "instnn/layers/dense.hpp"
 
 namespace instnn {
 namespace {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/blas/blas_backend.hpp"
-#include "backends/reference/reference_backend.hpp"
-#include "core/random.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/reference/reference_backend.hpp"
+#include "instnn/core/random.hpp"
 
 namespace instnn {
 namespace {

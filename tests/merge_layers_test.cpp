@@ -5,13 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
-#include "core/sequential.hpp"
-#include "layers/dense.hpp"
-#include "layers/feature_select.hpp"
-#include "layers/heads.hpp"
-#include "layers/merge.hpp"
-#include "layers/reduce_sum.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/feature_select.hpp"
+#include "instnn/layers/heads.hpp"
+#include "instnn/layers/merge.hpp"
+#include "instnn/layers/reduce_sum.hpp"
 #include "support/grad_check.hpp"
 
 namespace instnn {

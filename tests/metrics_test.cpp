@@ -1,14 +1,14 @@
 // Metrics on small batches worked out by hand: accuracy (sparse labels,
 // one-hot targets, one output), binary accuracy and its threshold, MAE, MSE;
 // accumulation over batches, and the reduction evaluate() reports.
-#include "core/metric.hpp"
+#include "instnn/core/metric.hpp"
 
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
-#include "core/sequential.hpp"
-#include "layers/dense.hpp"
-#include "layers/losses.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/losses.hpp"
 
 namespace instnn {
 namespace {

@@ -1,20 +1,20 @@
 // One rule for names in configs (core/name_matching.hpp): ASCII case and
 // underscores are ignored for activations, padding, losses, optimizers and
 // schedules alike. And one check, one error type, for class ids.
-#include "core/name_matching.hpp"
+#include "instnn/core/name_matching.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "core/backend.hpp"
-#include "core/class_ids.hpp"
-#include "core/error.hpp"
-#include "core/optimizer.hpp"
-#include "layers/conv2d.hpp"
-#include "layers/losses.hpp"
-#include "optim/schedules.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/class_ids.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/optimizer.hpp"
+#include "instnn/layers/conv2d.hpp"
+#include "instnn/layers/losses.hpp"
+#include "instnn/optim/schedules.hpp"
 
 namespace instnn {
 namespace {

@@ -1,4 +1,4 @@
-#include "data/normalizer.hpp"
+#include "instnn/data/normalizer.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,8 +6,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/error.hpp"
-#include "data/dataset.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/data/dataset.hpp"
 
 namespace instnn {
 namespace {

@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "core/backend.hpp"
-#include "core/optimizer.hpp"
-#include "optim/adam.hpp"
-#include "optim/adamw.hpp"
-#include "optim/rmsprop.hpp"
-#include "optim/schedules.hpp"
-#include "optim/sgd.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/optimizer.hpp"
+#include "instnn/optim/adam.hpp"
+#include "instnn/optim/adamw.hpp"
+#include "instnn/optim/rmsprop.hpp"
+#include "instnn/optim/schedules.hpp"
+#include "instnn/optim/sgd.hpp"
 
 namespace instnn {
 namespace {

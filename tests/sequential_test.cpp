@@ -1,6 +1,6 @@
 // Sequential: training, evaluation, configs, summary, checkpoints, callbacks
 // and the no-allocation guarantee of the training loop.
-#include "core/sequential.hpp"
+#include "instnn/core/sequential.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,11 +12,11 @@
 #include <functional>
 #include <new>
 
-#include "core/error.hpp"
-#include "core/file_util.hpp"
-#include "layers/activation.hpp"
-#include "layers/dense.hpp"
-#include "layers/dropout.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/layers/activation.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/dropout.hpp"
 
 // Counts heap allocations, to show the warmed-up loop does not allocate.
 // GCC cannot see that the replaced new/delete below are a matching pair.

@@ -1,4 +1,4 @@
-#include "core/tensor.hpp"
+#include "instnn/core/tensor.hpp"
 
 #include <gtest/gtest.h>
 

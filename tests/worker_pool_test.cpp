@@ -2,7 +2,7 @@
 // (a worker's or the caller's own share) reach the caller after the running
 // tasks have finished, the pool works on afterwards, and concurrent or
 // nested calls are safe.
-#include "inference/worker_pool.hpp"
+#include "instnn/inference/worker_pool.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,9 +8,9 @@
 #include <random>
 #include <thread>
 
-#include "inference/instruction_model.hpp"
-#include "tools/commands.hpp"
-#include "tools/option_checks.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/tools/commands.hpp"
+#include "instnn/tools/option_checks.hpp"
 
 namespace instnn::cli {
 

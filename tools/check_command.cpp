@@ -5,13 +5,13 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/error.hpp"
-#include "core/exporter.hpp"
-#include "core/sequential.hpp"
-#include "inference/instruction_model.hpp"
-#include "tools/commands.hpp"
-#include "tools/option_checks.hpp"
-#include "tools/mnist_source.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/exporter.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/tools/commands.hpp"
+#include "instnn/tools/option_checks.hpp"
+#include "instnn/tools/mnist_source.hpp"
 
 namespace instnn::cli {
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 namespace instnn::cli {
 

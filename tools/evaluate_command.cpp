@@ -1,10 +1,10 @@
 // instnn evaluate: test loss and accuracy of a checkpoint.
 #include <cstdio>
 
-#include "core/sequential.hpp"
-#include "tools/commands.hpp"
-#include "tools/option_checks.hpp"
-#include "tools/mnist_source.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/tools/commands.hpp"
+#include "instnn/tools/option_checks.hpp"
+#include "instnn/tools/mnist_source.hpp"
 
 namespace instnn::cli {
 

@@ -3,12 +3,12 @@
 #include <filesystem>
 #include <sstream>
 
-#include "core/error.hpp"
-#include "core/exporter.hpp"
-#include "core/file_util.hpp"
-#include "inference/json_writer.hpp"
-#include "tools/commands.hpp"
-#include "tools/option_checks.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/exporter.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/inference/json_writer.hpp"
+#include "instnn/tools/commands.hpp"
+#include "instnn/tools/option_checks.hpp"
 
 namespace instnn::cli {
 

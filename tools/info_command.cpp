@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "inference/instruction_model.hpp"
-#include "tools/commands.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/tools/commands.hpp"
 
 namespace instnn::cli {
 namespace {

@@ -7,10 +7,10 @@
 #include <new>
 #include <string>
 
-#include "inference/error.hpp"
-#include "inference/version.hpp"
-#include "tools/commands.hpp"
-#include "tools/option_checks.hpp"
+#include "instnn/inference/error.hpp"
+#include "instnn/inference/version.hpp"
+#include "instnn/tools/commands.hpp"
+#include "instnn/tools/option_checks.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
-#include "tools/mnist_source.hpp"
+#include "instnn/tools/mnist_source.hpp"
 
-#include "core/error.hpp"
-#include "data/mnist.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/data/mnist.hpp"
 
 namespace instnn::cli {
 

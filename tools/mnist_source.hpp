@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "core/sequential.hpp"
-#include "data/dataset.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/data/dataset.hpp"
 
 namespace instnn::cli {
 

@@ -1,4 +1,4 @@
-#include "tools/option_checks.hpp"
+#include "instnn/tools/option_checks.hpp"
 
 #include <charconv>
 #include <climits>

@@ -5,11 +5,11 @@
 #include <iostream>
 #include <memory>
 
-#include "inference/error.hpp"
-#include "inference/instruction_model.hpp"
-#include "tools/commands.hpp"
-#include "tools/option_checks.hpp"
-#include "tools/sample_csv.hpp"
+#include "instnn/inference/error.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/tools/commands.hpp"
+#include "instnn/tools/option_checks.hpp"
+#include "instnn/tools/sample_csv.hpp"
 
 namespace instnn::cli {
 

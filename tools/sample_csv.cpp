@@ -1,10 +1,10 @@
-#include "tools/sample_csv.hpp"
+#include "instnn/tools/sample_csv.hpp"
 
 #include <charconv>
 #include <fstream>
 #include <string_view>
 
-#include "inference/error.hpp"
+#include "instnn/inference/error.hpp"
 
 namespace instnn::cli {
 namespace {

@@ -9,13 +9,13 @@
 #include <fstream>
 #include <set>
 
-#include "core/error.hpp"
-#include "core/file_util.hpp"
-#include "core/sequential.hpp"
-#include "layers/model_zoo.hpp"
-#include "tools/commands.hpp"
-#include "tools/option_checks.hpp"
-#include "tools/mnist_source.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/file_util.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/model_zoo.hpp"
+#include "instnn/tools/commands.hpp"
+#include "instnn/tools/option_checks.hpp"
+#include "instnn/tools/mnist_source.hpp"
 
 namespace instnn::cli {
 

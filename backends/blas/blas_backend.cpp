@@ -1,10 +1,10 @@
 // BlasBackend: thread settings, GEMM and bias kernels.
-#include "backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
 
 #include <algorithm>
 #include <thread>
 
-#include "backends/blas/eigen_maps.hpp"
+#include "instnn/backends/blas/eigen_maps.hpp"
 
 namespace instnn {
 

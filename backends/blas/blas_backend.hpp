@@ -6,15 +6,15 @@
 // blas_optimizers.cpp, blas_merge.cpp (merges and feature selection).
 #pragma once
 
-#include "backends/blas/gemm_engine.hpp"
-#include "backends/blas/scratch_buffer.hpp"
+#include "instnn/backends/blas/gemm_engine.hpp"
+#include "instnn/backends/blas/scratch_buffer.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
-#include "core/backend.hpp"
-#include "core/denormals.hpp"
-#include "inference/worker_pool.hpp"
+#include "instnn/core/backend.hpp"
+#include "instnn/core/denormals.hpp"
+#include "instnn/inference/worker_pool.hpp"
 
 namespace instnn {
 

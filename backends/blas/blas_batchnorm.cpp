@@ -7,8 +7,8 @@
 // only on the thread count.
 #include <cmath>
 
-#include "backends/blas/blas_backend.hpp"
-#include "backends/blas/eigen_maps.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/eigen_maps.hpp"
 
 namespace instnn {
 

@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cstring>
 
-#include "backends/blas/blas_backend.hpp"
-#include "backends/blas/direct_conv.hpp"
-#include "backends/blas/eigen_maps.hpp"
-#include "backends/blas/fused_relu.hpp"
-#include "backends/blas/im2col.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/direct_conv.hpp"
+#include "instnn/backends/blas/eigen_maps.hpp"
+#include "instnn/backends/blas/fused_relu.hpp"
+#include "instnn/backends/blas/im2col.hpp"
 
 namespace instnn {
 

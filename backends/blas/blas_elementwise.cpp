@@ -1,13 +1,13 @@
 // BlasBackend: activations, vector helpers and dropout, vectorised with Eigen.
-#include "backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
+#include "instnn/backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
 
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include <cmath>
 #include <numbers>
 
-#include "backends/blas/blas_backend.hpp"
-#include "core/random.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/core/random.hpp"
 
 namespace instnn {
 

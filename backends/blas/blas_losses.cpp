@@ -2,10 +2,10 @@
 // processed one at a time through maps, so nothing is allocated per call.
 #include <cmath>
 
-#include "backends/blas/blas_backend.hpp"
-#include "backends/blas/eigen_maps.hpp"
-#include "core/class_ids.hpp"
-#include "core/error.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/eigen_maps.hpp"
+#include "instnn/core/class_ids.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

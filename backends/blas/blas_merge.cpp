@@ -3,11 +3,11 @@
 // and sums), as Eigen expressions or plain loops the compiler vectorises.
 // They move or combine each value once, so memory bandwidth bounds them and
 // they are not split over threads.
-#include "backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
+#include "instnn/backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
 
 #include <cstring>
 
-#include "backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
 
 namespace instnn {
 

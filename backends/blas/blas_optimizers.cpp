@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "backends/blas/blas_backend.hpp"
-#include "backends/blas/eigen_maps.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/eigen_maps.hpp"
 
 namespace instnn {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/blas_backend.hpp"
 
 namespace instnn {
 

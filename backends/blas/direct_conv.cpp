@@ -1,7 +1,7 @@
-#include "backends/blas/direct_conv.hpp"
+#include "instnn/backends/blas/direct_conv.hpp"
 
-#include "backends/blas/eigen_maps.hpp"
-#include "backends/blas/fused_relu.hpp"
+#include "instnn/backends/blas/eigen_maps.hpp"
+#include "instnn/backends/blas/fused_relu.hpp"
 #include <algorithm>
 #include <cstring>
 

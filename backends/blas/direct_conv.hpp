@@ -9,8 +9,8 @@
 // past each output row are computed and discarded.
 #pragma once
 
-#include "backends/blas/scratch_buffer.hpp"
-#include "core/backend.hpp"
+#include "instnn/backends/blas/scratch_buffer.hpp"
+#include "instnn/core/backend.hpp"
 
 namespace instnn {
 

@@ -1,4 +1,4 @@
-#include "backends/blas/gemm_engine.hpp"
+#include "instnn/backends/blas/gemm_engine.hpp"
 
 #include <cblas.h>
 
@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "backends/blas/eigen_maps.hpp"
+#include "instnn/backends/blas/eigen_maps.hpp"
 
 namespace instnn {
 

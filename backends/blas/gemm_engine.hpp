@@ -12,7 +12,7 @@
 
 #include <string_view>
 
-#include "core/backend.hpp"
+#include "instnn/core/backend.hpp"
 
 namespace instnn {
 

@@ -1,4 +1,4 @@
-#include "backends/blas/im2col.hpp"
+#include "instnn/backends/blas/im2col.hpp"
 
 #include <algorithm>
 #include <cstring>

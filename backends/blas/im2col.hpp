@@ -4,7 +4,7 @@
 // a whole run of samples is one GEMM with the [Cout x Cin*kh*kw] weights.
 #pragma once
 
-#include "core/backend.hpp"
+#include "instnn/core/backend.hpp"
 
 namespace instnn {
 

@@ -1,13 +1,13 @@
-#include "backends/reference/reference_backend.hpp"
+#include "instnn/backends/reference/reference_backend.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <vector>
 
-#include "core/class_ids.hpp"
-#include "core/error.hpp"
-#include "core/random.hpp"
+#include "instnn/core/class_ids.hpp"
+#include "instnn/core/error.hpp"
+#include "instnn/core/random.hpp"
 
 namespace instnn {
 

@@ -3,7 +3,7 @@
 // against, so clarity beats speed everywhere in it.
 #pragma once
 
-#include "core/backend.hpp"
+#include "instnn/core/backend.hpp"
 
 namespace instnn {
 

@@ -8,13 +8,13 @@
 #include <cstdio>
 #include <span>
 
-#include "core/exporter.hpp"
-#include "core/sequential.hpp"
-#include "data/csv_reader.hpp"
-#include "data/normalizer.hpp"
-#include "inference/instruction_model.hpp"
-#include "inference/json_writer.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/exporter.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/data/csv_reader.hpp"
+#include "instnn/data/normalizer.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/json_writer.hpp"
+#include "instnn/layers/dense.hpp"
 
 int main(int argc, char** argv) try {
   using namespace instnn;

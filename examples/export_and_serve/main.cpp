@@ -3,11 +3,11 @@
 // needed to load and run the file).
 #include <cstdio>
 
-#include "core/exporter.hpp"
-#include "core/sequential.hpp"
-#include "inference/instruction_model.hpp"
-#include "inference/json_writer.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/exporter.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/json_writer.hpp"
+#include "instnn/layers/dense.hpp"
 
 int main(int argc, char** argv) {
   using namespace instnn;

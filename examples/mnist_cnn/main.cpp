@@ -3,13 +3,13 @@
 // batch 128, 3 epochs.  Usage: example_mnist_cnn MNIST_DIR [MODEL.ckpt]
 #include <cstdio>
 
-#include "core/sequential.hpp"
-#include "data/mnist.hpp"
-#include "layers/conv2d.hpp"
-#include "layers/dense.hpp"
-#include "layers/dropout.hpp"
-#include "layers/flatten.hpp"
-#include "layers/pooling.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/data/mnist.hpp"
+#include "instnn/layers/conv2d.hpp"
+#include "instnn/layers/dense.hpp"
+#include "instnn/layers/dropout.hpp"
+#include "instnn/layers/flatten.hpp"
+#include "instnn/layers/pooling.hpp"
 
 int main(int argc, char** argv) {
   using namespace instnn;

@@ -2,9 +2,9 @@
 // batch 64, 5 epochs.  Usage: example_mnist_mlp MNIST_DIR [MODEL.ckpt]
 #include <cstdio>
 
-#include "core/sequential.hpp"
-#include "data/mnist.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/data/mnist.hpp"
+#include "instnn/layers/dense.hpp"
 
 int main(int argc, char** argv) {
   using namespace instnn;

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "core/exporter.hpp"
-#include "core/sequential.hpp"
-#include "data/mnist.hpp"
-#include "inference/instruction_model.hpp"
-#include "inference/json_writer.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/exporter.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/data/mnist.hpp"
+#include "instnn/inference/instruction_model.hpp"
+#include "instnn/inference/json_writer.hpp"
+#include "instnn/layers/dense.hpp"
 
 int main(int argc, char** argv) try {
   using namespace instnn;

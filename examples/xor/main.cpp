@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "core/sequential.hpp"
-#include "layers/dense.hpp"
+#include "instnn/core/sequential.hpp"
+#include "instnn/layers/dense.hpp"
 
 int main() {
   using namespace instnn;

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "core/layer.hpp"
-#include "core/loss.hpp"
-#include "core/random.hpp"
+#include "instnn/core/layer.hpp"
+#include "instnn/core/loss.hpp"
+#include "instnn/core/random.hpp"
 
 namespace instnn::testing {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "inference/instruction_model.hpp"
+#include "instnn/inference/instruction_model.hpp"
 
 namespace instnn::inference::testing {
 

@@ -4,7 +4,7 @@
 #include <exception>
 #include <vector>
 
-#include "inference/instruction_model.hpp"
+#include "instnn/inference/instruction_model.hpp"
 
 namespace {
 constexpr const char* kModel = R"({
