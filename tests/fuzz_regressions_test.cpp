@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/exporter.hpp"
 #include "instnn/core/file_util.hpp"
 #include "instnn/core/sequential.hpp"
 #include "instnn/data/csv_reader.hpp"
@@ -80,8 +81,14 @@ TEST(FuzzRegressions, Csv) {
   });
 }
 
+// As fuzz/fuzz_checkpoint.cpp: a model that loads is also run and exported.
 TEST(FuzzRegressions, Checkpoint) {
-  check_all("checkpoint", [](const fs::path& f) { Sequential::load(f.string()).summary(); });
+  check_all("checkpoint", [](const fs::path& f) {
+    Sequential model = Sequential::load(f.string());
+    model.summary();
+    if (!model.sample_inputs().empty()) model.predict(model.sample_inputs());
+    export_instructions(model);
+  });
 }
 
 }  // namespace
