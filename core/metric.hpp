@@ -13,6 +13,8 @@ namespace instnn {
 class Metric {
  public:
   virtual ~Metric() = default;
+  // What the metric is ("accuracy", "mse"); fit and evaluate report it under
+  // the name the user gave compile(), which may be an alias ("acc").
   virtual std::string name() const = 0;
   void reset() {
     total_ = 0;
@@ -31,8 +33,10 @@ class Metric {
   double total_ = 0, count_ = 0;
 };
 
-// "accuracy" (argmax over classes; with one output, threshold at 0.5, or at
-// 0 when the loss takes logits), "binary_accuracy", "mae", "mse".
+// "accuracy" or "acc" (argmax over classes; with one output, threshold at
+// 0.5, or at 0 when the loss takes logits), "categorical_accuracy",
+// "sparse_categorical_accuracy", "binary_accuracy", "mae" or
+// "mean_absolute_error", "mse" or "mean_squared_error".
 // Throws ConfigError listing the valid names.
 std::unique_ptr<Metric> make_metric(const std::string& name, const Loss& loss);
 

@@ -144,7 +144,13 @@ void Sequential::compile(const CompileOptions& options) {
                    : make_optimizer(options.optimizer);
   loss_ = make_loss(options.loss);
   metrics_.clear();
-  for (const auto& m : options.metrics) metrics_.push_back(make_metric(m, *loss_));
+  for (std::size_t i = 0; i < options.metrics.size(); ++i) {
+    const std::string& name = options.metrics[i];
+    INSTNN_CHECK(std::find(options.metrics.begin(), options.metrics.begin() + std::ptrdiff_t(i), name) ==
+                     options.metrics.begin() + std::ptrdiff_t(i),
+                 ConfigError, "compile: metric '", name, "' is listed twice in metrics");
+    metrics_.push_back(make_metric(name, *loss_));
+  }
   *rng_ = Rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
   for (auto& l : layers_) {
     l->set_backend(backend_.get());
@@ -262,14 +268,14 @@ double Sequential::train_epoch(const DataSource& data, const FitOptions& options
     seen += count;
     state.batch = static_cast<int>(b);
     state.loss = loss_sum / seen;
-    for (auto& m : metrics_) state.running[m->name()] = m->result();
+    for (std::size_t i = 0; i < metrics_.size(); ++i) state.running[metric_name(i)] = metrics_[i]->result();
     for (Callback* cb : callbacks) cb->on_batch_end(*this, state);
     if (state.stop_after_batch) break;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   logs["loss"] = seen ? loss_sum / seen : 0.0;
-  for (auto& m : metrics_) logs[m->name()] = m->result();
+  for (std::size_t i = 0; i < metrics_.size(); ++i) logs[metric_name(i)] = metrics_[i]->result();
   return seconds;
 }
 
@@ -347,7 +353,9 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   return history_;
 }
 
-std::map<std::string, double> Sequential::evaluate(const DataSource& data, int batch_size) {
+const std::string& Sequential::metric_name(std::size_t i) const { return compile_options_.metrics.at(i); }
+
+EvaluationResult Sequential::evaluate(const DataSource& data, int batch_size) {
   check_compiled("evaluate");
   INSTNN_CHECK(batch_size >= 1, ConfigError, "evaluate: batch_size must be >= 1");
   ensure_built(data.sample_shape());
@@ -365,9 +373,9 @@ std::map<std::string, double> Sequential::evaluate(const DataSource& data, int b
     loss_sum += double(loss_->compute(*backend_, pred, targets, nullptr)) * count;
     for (auto& m : metrics_) m->update(pred, targets);
   }
-  std::map<std::string, double> out{{"loss", n ? loss_sum / n : 0.0}};
-  for (auto& m : metrics_) out[m->name()] = m->result();
-  return out;
+  EvaluationResult::Map out{{"loss", n ? loss_sum / n : 0.0}};
+  for (std::size_t i = 0; i < metrics_.size(); ++i) out[metric_name(i)] = metrics_[i]->result();
+  return EvaluationResult(std::move(out));
 }
 
 Tensor Sequential::predict(const DataSource& data, int batch_size) {

@@ -19,6 +19,7 @@
 #include "instnn/core/backend.hpp"
 #include "instnn/core/callback.hpp"
 #include "instnn/core/data_source.hpp"
+#include "instnn/core/evaluation.hpp"
 #include "instnn/core/history.hpp"
 #include "instnn/core/layer.hpp"
 #include "instnn/core/loss.hpp"
@@ -33,8 +34,11 @@ struct CompileOptions {
   // ({"type": "adam", "learning_rate": 1e-3}).
   nlohmann::json optimizer = "adam";
   nlohmann::json loss = "softmax_cross_entropy";
-  std::vector<std::string> metrics{};
-  std::string backend{};  // empty: default_backend_name()
+  // Names from make_metric (core/metric.hpp); fit's logs and evaluate()
+  // report each under the name given here ("acc" stays "acc"). A name
+  // listed twice is a ConfigError.
+  std::vector<std::string> metrics;
+  std::string backend;  // empty: default_backend_name()
   std::uint64_t seed = 42;
   int threads = 0;      // 0: all cores
 };
@@ -111,8 +115,10 @@ class Sequential {
   // Returns the model's whole history: every epoch trained so far, also
   // those before a resume (Keras returns only this call's epochs).
   History fit(const DataSource& train, const FitOptions& options = {});
-  // {"loss": ..., "<metric>": ...} over the whole data set, inference mode.
-  std::map<std::string, double> evaluate(const DataSource& data, int batch_size = 256);
+  // {"loss": ..., "<metric>": ...} over the whole data set, inference mode;
+  // each metric under its name in CompileOptions::metrics. at() of a name
+  // not there is a ConfigError listing the names that are.
+  EvaluationResult evaluate(const DataSource& data, int batch_size = 256);
   // Outputs [n, ...output_shape], inference mode.
   Tensor predict(const DataSource& data, int batch_size = 256);
   Tensor predict(const Tensor& x, int batch_size = 256);
@@ -161,6 +167,8 @@ class Sequential {
  private:
   void ensure_built(const Shape& sample_shape);
   void check_compiled(const char* what) const;
+  // The name metrics_[i] is reported under (as given to compile()).
+  const std::string& metric_name(std::size_t i) const;
   void run_backward(const Tensor& grad);
   // NumericError naming the parameter, epoch and batch on any Inf/NaN.
   void check_gradients(const std::vector<Parameter*>& params, int epoch, std::size_t batch,

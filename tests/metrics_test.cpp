@@ -177,7 +177,93 @@ TEST_P(EvaluateReduction, SparseLabelsWithCrossEntropy) {
   EXPECT_NEAR(r.at("loss"), expected / 5, 1e-6);
 }
 
+// Each metric is reported under the name given to compile(): an alias
+// stays the alias, in evaluate() and in fit's history (val_ too).
+TEST_P(EvaluateReduction, ResultsUseTheNamesGivenToCompile) {
+  Sequential m = identity_model("mse", {"acc", "mean_absolute_error"});
+  TensorDataSource data(x, y);
+  const auto r = m.evaluate(data, GetParam());
+  EXPECT_NEAR(r.at("acc"), 0.6, 1e-12);
+  EXPECT_NEAR(r.at("mean_absolute_error"), 0.34, 1e-6);
+  EXPECT_EQ(r.count("accuracy"), 0u);
+  EXPECT_EQ(r.count("mae"), 0u);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : r) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"acc", "loss", "mean_absolute_error"}));
+
+  FitOptions f;
+  f.epochs = 1;
+  f.batch_size = GetParam();
+  f.verbose = 0;
+  f.validation_data = &data;
+  const History h = m.fit(data, f);
+  const auto& logs = h.epochs.back().logs;
+  for (const char* key : {"acc", "mean_absolute_error", "val_acc", "val_mean_absolute_error"})
+    EXPECT_EQ(logs.count(key), 1u) << key;
+  EXPECT_EQ(logs.count("accuracy") + logs.count("val_accuracy"), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(BatchSizes, EvaluateReduction, ::testing::Values(1, 2, 256));
+
+// A metric evaluate() was not asked for is a ConfigError naming it and the
+// results there are (std::map::at would say only "map::at").
+TEST(EvaluateResult, MissingMetricIsANamedError) {
+  Sequential m(Shape{2});
+  m.add<Dense>(2);
+  CompileOptions o;
+  o.loss = "mse";
+  o.backend = "reference";
+  m.compile(o);
+  Tensor x(Shape{3, 2}), y(Shape{3, 2});
+  TensorDataSource data(x, y);
+  const EvaluationResult r = m.evaluate(data);
+  try {
+    (void)r.at("accuracy");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("no result named 'accuracy'"), std::string::npos) << what;
+    EXPECT_NE(what.find("the results are: loss"), std::string::npos) << what;
+    EXPECT_NE(what.find("CompileOptions::metrics"), std::string::npos) << what;
+  }
+  EXPECT_DOUBLE_EQ(r.at("loss"), 0.0);
+}
+
+// Code written against std::map<std::string, double> keeps compiling.
+double sum_of(const std::map<std::string, double>& values) {
+  double total = 0;
+  for (const auto& [key, value] : values) total += value;
+  return total;
+}
+
+TEST(EvaluateResult, ReadsLikeAStdMap) {
+  EvaluationResult r({{"loss", 0.5}, {"accuracy", 0.25}});
+  const std::map<std::string, double> copy = r;
+  EXPECT_EQ(copy.size(), 2u);
+  EXPECT_DOUBLE_EQ(sum_of(r), 0.75);
+  EXPECT_EQ(r.find("accuracy")->second, 0.25);
+  EXPECT_EQ(r.find("mse"), r.end());
+  EXPECT_TRUE(r.contains("loss"));
+  r["mse"] = 2.0;
+  EXPECT_EQ(r.size(), 3u);
+  EXPECT_DOUBLE_EQ(r.at("mse"), 2.0);
+}
+
+TEST(EvaluateResult, AMetricListedTwiceIsAConfigError) {
+  Sequential m(Shape{2});
+  m.add<Dense>(2);
+  CompileOptions o;
+  o.loss = "mse";
+  o.metrics = {"mae", "acc", "mae"};
+  try {
+    m.compile(o);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("metric 'mae' is listed twice"), std::string::npos) << e.what();
+  }
+  o.metrics = {"accuracy", "acc"};  // two names, each reported
+  EXPECT_NO_THROW(m.compile(o));
+}
 
 }  // namespace
 }  // namespace instnn
