@@ -484,9 +484,16 @@ std::size_t resolve_feature_size(const ModelInfo& model) {
       fail("model", "Features or feature size must be provided (neither `features` nor `feature_size` is set)");
     return *model.feature_size;
   }
-  // docs/format.md, "Input features": an empty list with a feature_size (what the Python exporters
-  // write) takes the size from feature_size.
+  // Section 12: an empty list with a feature_size takes the size from
+  // feature_size; with none (instmodel's default export) the input is buffer
+  // 0, whole, as the NumPy reference runs such a file on one buffer's width.
   if (model.features->empty() && model.feature_size) return *model.feature_size;
+  if (feature_size_inferred(model)) {
+    if (model.buffer_sizes.empty())
+      fail("buffer_sizes", "at least one buffer is required, got an empty list (`features` is empty and there is "
+                           "no `feature_size`, so the input size is taken from buffer 0)");
+    return model.buffer_sizes[0];
+  }
   std::size_t total = 0;
   for (std::size_t i = 0; i < model.features->size(); ++i) {
     const std::string& feature = (*model.features)[i];
@@ -500,6 +507,10 @@ std::size_t resolve_feature_size(const ModelInfo& model) {
     fail("feature_size", "Feature size mismatch: feature_size is " + num(*model.feature_size) +
                              " but the features list counts " + num(total) + " inputs");
   return total;
+}
+
+bool feature_size_inferred(const ModelInfo& model) {
+  return model.features && model.features->empty() && !model.feature_size;
 }
 
 ModelLayout validate_model(const ModelInfo& model, const ModelLimits& limits) {

@@ -40,4 +40,9 @@ ModelLayout validate_model(const ModelInfo& model, const ModelLimits& limits = {
 // without the boundary rule. Throws FormatError for bad syntax or mismatch.
 std::size_t resolve_feature_size(const ModelInfo& model);
 
+// True when F is not stated but inferred: `"features": []` and no
+// `feature_size` (instmodel's default export), where the input is buffer 0,
+// whole. The Rust crate refuses such files; `info` and `validate` say so.
+bool feature_size_inferred(const ModelInfo& model);
+
 }  // namespace instnn::inference

@@ -37,6 +37,15 @@ instnn_cli_test(validate_mismatch 1 "validation case 1, output 0: expected 0\\.6
                 validate ${_inference_data}/bad_validation.json)
 instnn_cli_test(validate_missing_file 1 "cannot open model file"
                 validate ${_inference_data}/does_not_exist.json)
+# instmodel's default export: "features": [] and no feature_size (the input
+# is buffer 0, whole); validate and info say the count was inferred.
+instnn_cli_test(validate_inferred_features 0
+                "instmodel_default_export.json: OK: 4 inputs, 1 outputs, 3 buffers, 2 instructions, 3 validation cases match within 1e-05\nnote: the input count 4 was inferred: \"features\" is empty and there is no \"feature_size\", so the input is buffer 0, whole"
+                validate ${_inference_data}/instmodel_default_export.json)
+instnn_cli_test(predict_inferred_features 0 "^0\\.88505[0-9]*\n0\\.46165[0-9]*\n0\\.18877[0-9]*\n$"
+                predict ${_inference_data}/instmodel_default_export.json --input ${_inference_data}/instmodel_default_input.csv)
+instnn_cli_test(info_inferred_features 0 "features: 4 inputs \\(inferred: \"features\" is empty"
+                info ${_inference_data}/instmodel_default_export.json)
 instnn_cli_test(info 0 "features: 3 inputs: age, scores\\[2\\].*buffers: 3 \\(3, 4, 2\\).*DOT: 2.*parameters: 26.*required memory: 9 floats"
                 info ${_inference_data}/small_mlp.json)
 instnn_cli_test(info_bad_model 1 "unknown activation" info ${_inference_data}/unknown_activation.json)

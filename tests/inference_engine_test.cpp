@@ -231,6 +231,52 @@ TEST(Engine, LoadsFixtureFiles) {
   }
 }
 
+// instmodel's ModelGraph.create_instruction_model() without feature names
+// writes "features": [] and no feature_size (an MLP 4 -> 8 -> 1 here, with
+// "maps": [] and "parameters": [] as that exporter writes them). The NumPy
+// reference runs it; the input is buffer 0, whole (format section 12).
+TEST(Engine, InstmodelDefaultExportInfersTheInputFromBufferZero) {
+  const std::string dir = std::string(INSTNN_SOURCE_DIR) + "/tests/data/inference/";
+  const InstructionModel model = InstructionModel::load(dir + "instmodel_default_export.json");
+  const ModelInfo& info = model.info();
+  ASSERT_TRUE(info.features.has_value());
+  EXPECT_TRUE(info.features->empty());
+  EXPECT_FALSE(info.feature_size.has_value());
+  EXPECT_TRUE(feature_size_inferred(info));
+  EXPECT_EQ(model.feature_size(), 4u);
+  EXPECT_EQ(model.output_size(), 1u);
+  // Its validation_data (three cases) passed on load; the same by hand.
+  ASSERT_TRUE(info.validation_data.has_value());
+  ASSERT_EQ(info.validation_data->inputs.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_NEAR(model.predict_single(info.validation_data->inputs[i]), info.validation_data->expected_outputs[i][0],
+                1e-5f);
+  EXPECT_THROW(model.predict(std::vector<float>(5, 0.0f)), ShapeError);
+  // Written back, the file keeps its (empty) features and loads again.
+  const InstructionModel again = InstructionModel::load_string(write_model_json(info));
+  EXPECT_TRUE(feature_size_inferred(again.info()));
+  EXPECT_EQ(again.feature_size(), 4u);
+}
+
+TEST(Engine, FeatureCountIsInferredOnlyFromAnEmptyListWithoutFeatureSize) {
+  ModelBuilder b;
+  const std::size_t in = b.buffer(3), out = b.buffer(1);
+  b.reduce_sum(in, out);
+  ModelInfo info = b.info();
+  info.features = std::vector<std::string>{};
+  info.feature_size.reset();
+  EXPECT_TRUE(feature_size_inferred(info));
+  EXPECT_EQ(InstructionModel::from_model_info(info).feature_size(), 3u);
+  info.feature_size = 3;  // stated: taken from feature_size
+  EXPECT_FALSE(feature_size_inferred(info));
+  EXPECT_EQ(InstructionModel::from_model_info(info).feature_size(), 3u);
+  info.features.reset();
+  EXPECT_FALSE(feature_size_inferred(info));
+  info.features = std::vector<std::string>{"x[3]"};
+  info.feature_size.reset();
+  EXPECT_FALSE(feature_size_inferred(info));
+}
+
 TEST(Builder, LogisticRegression) {
   const InstructionModel model = from_logistic_regression({{"age", 0.5f}, {"income", -2.0f}}, {"income", "age"}, 0.25f);
   EXPECT_EQ(model.feature_size(), 2u);

@@ -226,6 +226,12 @@ INSTANTIATE_TEST_SUITE_P(
                           {"type":"REDUCE_SUM","input":0,"output":1}],"weights":[],"bias":[],"parameters":[]})",
                       {{1, 2}},
                       {{3}}},
+        SemanticsCase{"features_empty_list_without_feature_size_takes_buffer_zero",
+                      R"({"features":[],"buffer_sizes":[2,3,1],"instructions":[
+                          {"type":"COPY","input":0,"output":1,"internal_index":1},
+                          {"type":"REDUCE_SUM","input":1,"output":2}],"weights":[],"bias":[],"parameters":[],"maps":[]})",
+                      {{1, 2}},
+                      {{3}}},
         SemanticsCase{"input_covers_every_buffer",
                       R"({"feature_size":3,"buffer_sizes":[2,1],"instructions":[
                           {"type":"ACTIVATION","input":1,"activation":"INVERSE"}],"weights":[],"bias":[]})",

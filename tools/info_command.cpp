@@ -44,8 +44,14 @@ void register_info(CLI::App& app) {
         for (const auto& entry : map.entries) map_values += entry.second.size();
 
     std::printf("model: %s\n", model_path->c_str());
-    std::printf("features: %zu inputs%s%s\n", model.feature_size(), info.features && !info.features->empty() ? ": " : "",
-                info.features ? join_limited(*info.features, 12).c_str() : "");
+    if (inference::feature_size_inferred(info))
+      std::printf("features: %zu inputs (inferred: \"features\" is empty and there is no \"feature_size\", so the "
+                  "input is buffer 0, whole)\n",
+                  model.feature_size());
+    else
+      std::printf("features: %zu inputs%s%s\n", model.feature_size(),
+                  info.features && !info.features->empty() ? ": " : "",
+                  info.features ? join_limited(*info.features, 12).c_str() : "");
     std::printf("outputs: %zu\n", model.output_size());
     std::printf("buffers: %zu (%s)\n", info.buffer_sizes.size(), join_limited(sizes, 16).c_str());
     std::printf("instructions: %zu\n", info.instructions.size());

@@ -28,6 +28,10 @@ void register_validate(CLI::App& app) {
     std::printf("%s: OK: %zu inputs, %zu outputs, %zu buffers, %zu instructions, %zu validation cases match within %g\n",
                 args->model.c_str(), model.feature_size(), model.output_size(), info.buffer_sizes.size(),
                 info.instructions.size(), cases, static_cast<double>(args->tolerance));
+    if (inference::feature_size_inferred(info))
+      std::printf("note: the input count %zu was inferred: \"features\" is empty and there is no \"feature_size\", so the "
+                  "input is buffer 0, whole (the Rust crate refuses such a file; add feature names or a feature_size)\n",
+                  model.feature_size());
   });
 }
 
