@@ -1,7 +1,9 @@
 #include "instnn/core/exporter.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include "instnn/core/error.hpp"
 #include "instnn/core/lowering.hpp"
@@ -420,6 +422,94 @@ std::pair<ExportTarget, std::string> choose_target(const std::vector<LoweredOp>&
                                            : "portable: every layer maps to standard instructions"};
 }
 
+// ------------------------------------------------------- validation rows
+
+bool all_finite(const std::vector<float>& values) {
+  return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+}
+
+std::string format_float(float value) {
+  std::ostringstream out;
+  out.precision(9);
+  out << value;
+  return out.str();
+}
+
+// Runs every row through instnn's engine and compares with the model's
+// outputs: a difference beyond kCheckAbsolute + kCheckRelative |y| is a
+// lowering bug (Error). Then keeps in `in` / `expected` only the rows every
+// engine can check within the format's absolute tolerance (the policy in
+// exporter.hpp, ExportValidation) and says why the others were left out.
+ExportValidation select_validation_rows(const inference::InstructionModel& engine,
+                                        std::vector<std::vector<float>>& in,
+                                        std::vector<std::vector<float>>& expected) {
+  using V = ExportValidation;
+  V summary;
+  summary.checked = in.size();
+  std::size_t not_finite = 0, too_large = 0, too_different = 0;
+  float largest_kept_out = 0, largest_kept_out_difference = 0;
+  std::size_t kept = 0;
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    const std::vector<float> got = engine.predict(in[r]);
+    const std::vector<float>& want = expected[r];
+    if (got.size() != want.size())
+      throw Error("export: instnn's engine gives " + std::to_string(got.size()) + " outputs per row but the model " +
+                  std::to_string(want.size()) + " (a bug in instnn's lowering)");
+    float row_largest = 0, row_difference = 0;
+    bool finite = all_finite(in[r]);
+    for (std::size_t j = 0; j < want.size(); ++j) {
+      if (!std::isfinite(want[j]) || !std::isfinite(got[j])) {
+        finite = false;
+        if (std::isfinite(want[j]) == std::isfinite(got[j])) continue;  // both overflowed
+      }
+      const float difference = std::fabs(want[j] - got[j]);
+      const float allowed = V::kCheckAbsolute + V::kCheckRelative * std::fabs(want[j]);
+      if (!(difference <= allowed))
+        throw Error("export: validation row " + std::to_string(r) + ", output " + std::to_string(j) +
+                    ": the trained model computes " + format_float(want[j]) + " but instnn's engine computes " +
+                    format_float(got[j]) + " on the exported file (difference " + format_float(difference) +
+                    ", allowed " + format_float(allowed) + " = 1e-05 + 1e-04 * |model|); a bug in instnn's lowering");
+      row_largest = std::max(row_largest, std::fabs(want[j]));
+      row_difference = std::max(row_difference, difference);
+    }
+    summary.largest_output = std::max(summary.largest_output, row_largest);
+    summary.largest_difference = std::max(summary.largest_difference, row_difference);
+    if (!finite) {
+      ++not_finite;
+    } else if (row_largest > V::kMaxEmbeddedOutput) {
+      ++too_large;
+      largest_kept_out = std::max(largest_kept_out, row_largest);
+    } else if (row_difference > V::kFormatTolerance / 2) {
+      ++too_different;
+      largest_kept_out_difference = std::max(largest_kept_out_difference, row_difference);
+    } else {
+      if (kept != r) {
+        in[kept] = std::move(in[r]);
+        expected[kept] = std::move(expected[r]);
+      }
+      ++kept;
+    }
+  }
+  in.resize(kept);
+  expected.resize(kept);
+  summary.embedded = kept;
+  summary.left_out = summary.checked - kept;
+
+  std::vector<std::string> reasons;
+  if (too_large > 0)
+    reasons.push_back(std::to_string(too_large) + " with an output beyond +-" + format_float(V::kMaxEmbeddedOutput) +
+                      " (largest " + format_float(largest_kept_out) +
+                      "), where the format's absolute 1e-05 leaves fewer than 16 float32 ulp for another "
+                      "engine's summation order");
+  if (too_different > 0)
+    reasons.push_back(std::to_string(too_different) + " where the model and instnn's engine already differ by up to " +
+                      format_float(largest_kept_out_difference) + ", more than half of 1e-05");
+  if (not_finite > 0)
+    reasons.push_back(std::to_string(not_finite) + " with a non-finite input or output (JSON has no Inf/NaN)");
+  for (std::size_t i = 0; i < reasons.size(); ++i) summary.left_out_reason += (i ? "; " : "") + reasons[i];
+  return summary;
+}
+
 }  // namespace
 
 std::string_view export_target_name(ExportTarget target) {
@@ -487,8 +577,13 @@ ExportResult export_instructions(Sequential& model, const ExportOptions& options
   for (const LoweredOp& op : fused) e.emit(op);
   e.finish();
 
+  ExportResult result;
+  result.target = target;
+  result.target_reason = reason;
+
   // Validation rows: in the file's input space, with the trained model's
   // outputs for the same values as the file's preprocessing produces them.
+  std::vector<std::vector<float>> in, expected;
   if (options.validation_samples > 0) {
     const Tensor* rows = options.validation_inputs ? options.validation_inputs : &model.sample_inputs();
     if (!rows->empty()) {
@@ -499,7 +594,8 @@ ExportResult export_instructions(Sequential& model, const ExportOptions& options
       Shape batch = Shape{static_cast<std::int64_t>(n)};
       for (int i = 0; i < input.rank(); ++i) batch.push_back(input[i]);
       Tensor x(batch);
-      std::vector<std::vector<float>> in(n), expected(n);
+      in.resize(n);
+      expected.resize(n);
       for (std::size_t r = 0; r < n; ++r) {
         in[r].assign(rows->data() + r * features, rows->data() + (r + 1) * features);
         for (std::size_t f = 0; f < features; ++f) {
@@ -513,24 +609,24 @@ ExportResult export_instructions(Sequential& model, const ExportOptions& options
       apply_export_head(model, y);
       const std::size_t outs = y.shape().size_per_sample();
       for (std::size_t r = 0; r < n; ++r) expected[r].assign(y.data() + r * outs, y.data() + (r + 1) * outs);
-      e.builder().validation_data(std::move(in), std::move(expected));
     }
   }
 
-  ExportResult result;
   result.model = e.builder().info();
   if (!result.model.parameters) result.model.parameters.emplace();
-  result.target = target;
-  result.target_reason = reason;
   result.instruction_count = result.model.instructions.size();
   result.buffer_count = result.model.buffer_sizes.size();
-  // Loading runs the engine's full validation, including the embedded rows.
-  inference::LoadOptions load;
-  try {
-    result.required_memory = inference::InstructionModel::from_model_info(result.model, load).required_memory();
-  } catch (const Error& err) {
-    throw Error(std::string("export produced a file the engine rejects (a bug in instnn): ") + err.what());
-  }
+  // Loading runs the engine's full validation of the instructions.
+  const auto engine = [&] {
+    try {
+      return inference::InstructionModel::from_model_info(result.model);
+    } catch (const Error& err) {
+      throw Error(std::string("export produced a file the engine rejects (a bug in instnn): ") + err.what());
+    }
+  }();
+  result.required_memory = engine.required_memory();
+  result.validation = select_validation_rows(engine, in, expected);
+  if (!in.empty()) result.model.validation_data = inference::ValidationData{std::move(in), std::move(expected)};
   return result;
 }
 

@@ -9,6 +9,7 @@
 // cross-entropy from logits gets SOFTMAX so the file outputs probabilities.
 #pragma once
 
+#include <cfloat>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,10 @@ ExportTarget parse_export_target(const std::string& name);  // ConfigError if un
 
 struct ExportOptions {
   ExportTarget target = ExportTarget::Auto;
-  // Rows of validation_data embedded in the file (each engine replays them
-  // on load). 0 writes none.
+  // Rows run through both the trained model and instnn's engine (a mismatch
+  // beyond 1e-5 + 1e-4 |y| is an Error: a lowering bug). Of these, the rows
+  // whose outputs every engine can reproduce within the format's absolute
+  // 1e-5 are embedded as validation_data (see ExportValidation). 0: none.
   std::size_t validation_samples = 8;
   // Input feature names (array notation allowed: "pixel[784]"); they must
   // add up to the model's input size. Default: {"input[F]"}.
@@ -42,6 +45,39 @@ struct ExportOptions {
   const Tensor* validation_inputs = nullptr;
 };
 
+// What became of the validation rows. The format checks validation_data
+// with an absolute 1e-5 per output in every engine, but engines sum a DOT in
+// different orders, so they agree only to a few float32 ulp of each output:
+// beyond |y| of about 100 that is more than 1e-5 and another engine would
+// refuse the file. A row is therefore embedded only when, for every output,
+// 1e-5 leaves at least 16 ulp of room (16 * FLT_EPSILON * |y| <= 1e-5, that
+// is |y| <= kMaxEmbeddedOutput, about 5.24), the output is finite (JSON has
+// no Inf/NaN), and the model and instnn's engine agree within half of 1e-5
+// (the other half is left for the summation order of another engine).
+// Why 16: engines were seen to differ by up to 4 ulp (4.8e-7 near 1 between
+// the two references; 3 ulp near 7000 between the blas backend and instnn's
+// engine), and rounding differences of hidden layers add up in deeper
+// models; 16 leaves four times the worst seen. Too small a factor yields a
+// file another engine refuses, too large one only fewer embedded rows.
+struct ExportValidation {
+  static constexpr float kFormatTolerance = 1e-5f;  // the crate's, per output
+  static constexpr float kUlpRoom = 16;
+  static constexpr float kMaxEmbeddedOutput = kFormatTolerance / (kUlpRoom * FLT_EPSILON);
+  // The exporter's own model-vs-engine check: |model - engine| <=
+  // kCheckAbsolute + kCheckRelative * |model| (a few ulp pass at any
+  // magnitude; a wrong weight, bias or order does not).
+  static constexpr float kCheckAbsolute = 1e-5f;
+  static constexpr float kCheckRelative = 1e-4f;
+
+  std::size_t checked = 0;   // rows compared between the model and the engine
+  std::size_t embedded = 0;  // rows written to validation_data
+  std::size_t left_out = 0;  // checked - embedded
+  // Why rows were left out, in words (empty when none were).
+  std::string left_out_reason;
+  float largest_output = 0;    // max |y| over the checked rows
+  float largest_difference = 0;  // max |model - engine| over the checked rows
+};
+
 struct ExportResult {
   inference::ModelInfo model;
   ExportTarget target = ExportTarget::Portable;  // the one used
@@ -49,6 +85,7 @@ struct ExportResult {
   std::size_t instruction_count = 0;
   std::size_t buffer_count = 0;
   std::size_t required_memory = 0;  // floats per sample, from the engine
+  ExportValidation validation;
 };
 
 // Applies to model outputs [n, k] what the export appends after the last
@@ -57,7 +94,8 @@ struct ExportResult {
 void apply_export_head(Sequential& model, Tensor& outputs);
 
 // Throws ConfigError naming the layer when a layer cannot be exported, or
-// when Portable is requested for a model that needs Native.
+// when Portable is requested for a model that needs Native; Error when
+// instnn's engine rejects the file or disagrees with the model (a bug).
 ExportResult export_instructions(Sequential& model, const ExportOptions& options = {});
 
 }  // namespace instnn

@@ -6,11 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/lowering.hpp"
 #include "instnn/inference/instruction_model.hpp"
 #include "instnn/inference/json_writer.hpp"
+#include "instnn/layers/dense.hpp"
 
 namespace instnn {
 namespace {
@@ -235,6 +239,122 @@ TEST(Exporter, BinaryHeadFeaturesAndFoldedInputScaling) {
   }
   o.features = {"a", "b"};
   EXPECT_THROW(export_instructions(m, o), Error);
+}
+
+// 10 -> 32 (relu) -> 1 with the output layer of type Head, weights uniform
+// in [0, max_weight], zero biases.
+template <typename Head = Dense>
+Sequential regression_mlp(float max_weight = 1.0f) {
+  Sequential m(Shape{10});
+  m.add<Dense>(32, "relu");
+  m.add<Head>(1);
+  CompileOptions o;
+  o.loss = "mse";
+  o.backend = "blas";
+  m.compile(o);
+  Rng rng(7);
+  for (Parameter* p : m.params())
+    for (float& v : p->value.span()) v = p->value.rank() == 1 ? 0.0f : rng.uniform(0.0f, max_weight);
+  return m;
+}
+
+Tensor rows_with_scales(const std::vector<float>& scales, std::size_t features) {
+  Tensor x(Shape{static_cast<std::int64_t>(scales.size()), static_cast<std::int64_t>(features)});
+  Rng rng(8);
+  for (std::size_t r = 0; r < scales.size(); ++r)
+    for (std::size_t f = 0; f < features; ++f) x[r * features + f] = rng.uniform(0.0f, 1.0f) * scales[r];
+  return x;
+}
+
+// A regression MLP (MSE) on the blas backend whose weights and inputs put
+// six of eight outputs between about 1e3 and 7e3: there the format's
+// absolute 1e-5 is a fraction of one float32 ulp (4.9e-4 at 7000), so an
+// engine summing in another order would refuse the row. Those rows are
+// checked, left out, the two small ones embedded, and the file loads.
+TEST(ExporterValidation, LargeRegressionOutputsAreCheckedButNotEmbedded) {
+  Sequential m = regression_mlp();
+  const Tensor rows = rows_with_scales({0.01f, 25, 50, 80, 110, 140, 175, 0.02f}, 10);
+  Tensor y = m.predict(rows);
+  int large = 0;
+  for (std::size_t r = 0; r < 8; ++r) large += std::fabs(y[r]) > ExportValidation::kMaxEmbeddedOutput;
+  ASSERT_EQ(large, 6);
+  EXPECT_GT(y[1], 700.0f);
+  EXPECT_GT(*std::max_element(y.data(), y.data() + 8), 5000.0f);
+
+  ExportOptions o;
+  o.validation_inputs = &rows;
+  ExportResult r = export_instructions(m, o);
+  const ExportValidation& v = r.validation;
+  EXPECT_EQ(v.checked, 8u);
+  EXPECT_EQ(v.embedded, 2u);
+  EXPECT_EQ(v.left_out, 6u);
+  EXPECT_NE(v.left_out_reason.find("6 with an output beyond +-5.24"), std::string::npos) << v.left_out_reason;
+  EXPECT_NE(v.left_out_reason.find("fewer than 16 float32 ulp"), std::string::npos) << v.left_out_reason;
+  EXPECT_GT(v.largest_output, 5000.0f);
+  // Model and engine agree within a few ulp of the largest output.
+  EXPECT_LE(v.largest_difference, 8 * FLT_EPSILON * v.largest_output);
+  RecordProperty("largest_difference", std::to_string(v.largest_difference));
+
+  // Named features and a feature_size, as every instnn export (never the
+  // "features": [] that the Rust crate refuses).
+  EXPECT_EQ(r.model.features, (std::vector<std::string>{"input[10]"}));
+  EXPECT_EQ(r.model.feature_size, std::optional<std::size_t>(10));
+  // The embedded rows are the small ones, with the model's outputs.
+  ASSERT_TRUE(r.model.validation_data.has_value());
+  const auto& data = *r.model.validation_data;
+  ASSERT_EQ(data.inputs.size(), 2u);
+  EXPECT_EQ(data.inputs[0], std::vector<float>(rows.data(), rows.data() + 10));
+  EXPECT_EQ(data.inputs[1], std::vector<float>(rows.data() + 70, rows.data() + 80));
+  EXPECT_EQ(data.expected_outputs[1], std::vector<float>{y[7]});
+
+  // The written file loads in instnn's engine with the format's absolute
+  // 1e-5 check, and computes the large outputs within a few ulp.
+  auto engine = inference::InstructionModel::load_string(inference::write_model_json(r.model));
+  for (std::size_t s = 0; s < 8; ++s) {
+    const float got = engine.predict_single(std::span<const float>(rows.data() + 10 * s, 10));
+    EXPECT_NEAR(got, y[s], 8 * FLT_EPSILON * std::fabs(y[s]) + 1e-6f);
+  }
+}
+
+TEST(ExporterValidation, NoRowFitsMeansNoValidationData) {
+  Sequential m = regression_mlp();
+  const Tensor rows = rows_with_scales({30, 60}, 10);
+  ExportOptions o;
+  o.validation_inputs = &rows;
+  ExportResult r = export_instructions(m, o);
+  EXPECT_EQ(r.validation.embedded, 0u);
+  EXPECT_EQ(r.validation.left_out, 2u);
+  EXPECT_FALSE(r.model.validation_data.has_value());
+  EXPECT_NO_THROW(inference::InstructionModel::load_string(inference::write_model_json(r.model)));
+}
+
+// A Dense whose lowering is wrong (its bias is off by 0.5 in the file): the
+// exporter's model-vs-engine check catches it, even at large magnitudes.
+class MisloweredDense : public Dense {
+ public:
+  using Dense::Dense;
+  void lower(Lowering& lowering) const override {
+    Dense::lower(lowering);
+    lowering.ops().back().bias[0] += 0.5f;
+  }
+};
+
+TEST(ExporterValidation, AModelEngineMismatchIsAnError) {
+  for (float scale : {0.01f, 50.0f}) {
+    SCOPED_TRACE(scale);
+    Sequential m = regression_mlp<MisloweredDense>(0.1f);
+    const Tensor rows = rows_with_scales({scale, scale}, 10);
+    ExportOptions eo;
+    eo.validation_inputs = &rows;
+    try {
+      export_instructions(m, eo);
+      FAIL() << "expected an Error";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("validation row 0, output 0: the trained model computes"), std::string::npos) << what;
+      EXPECT_NE(what.find("a bug in instnn's lowering"), std::string::npos) << what;
+    }
+  }
 }
 
 TEST(Exporter, UnbuiltModelIsAClearError) {

@@ -65,9 +65,13 @@ void register_export(CLI::App& app) {
     std::printf("exported %s: target %s (%s)\n", args->out.c_str(),
                 std::string(export_target_name(r.target)).c_str(), r.target_reason.c_str());
     std::printf("%zu instructions, %zu buffers, required memory %zu floats per sample, %zu validation rows, %ju bytes\n",
-                r.instruction_count, r.buffer_count, r.required_memory,
-                r.model.validation_data ? r.model.validation_data->inputs.size() : 0,
+                r.instruction_count, r.buffer_count, r.required_memory, r.validation.embedded,
                 static_cast<std::uintmax_t>(std::filesystem::file_size(args->out)));
+    if (r.validation.checked > 0)
+      std::printf("validation: %zu rows checked against instnn's engine (largest difference %g); %zu embedded, %zu left out%s%s\n",
+                  r.validation.checked, static_cast<double>(r.validation.largest_difference),
+                  r.validation.embedded, r.validation.left_out, r.validation.left_out ? ": " : "",
+                  r.validation.left_out_reason.c_str());
     if (r.target == ExportTarget::Native)
       std::printf("note: native files run on instnn's engine only (extension instructions)\n");
   });
