@@ -6,7 +6,7 @@
 //   for (const auto& [name, value] : r) ...
 //
 // It reads like the std::map<std::string, double> it wraps (at, count,
-// find, iteration, and it converts to const std::map&), but at() on a name
+// find, iteration, ==, and it converts to const std::map&), but at() on a name
 // it does not hold throws ConfigError naming that name and the ones it has,
 // where std::map::at would only say "map::at".
 #pragma once
@@ -40,6 +40,9 @@ class EvaluationResult {
   const_iterator end() const { return values_.end(); }
   size_type size() const { return values_.size(); }
   bool empty() const { return values_.empty(); }
+
+  friend bool operator==(const EvaluationResult&, const EvaluationResult&) = default;
+  friend bool operator==(const EvaluationResult& a, const Map& b) { return a.values_ == b; }
 
   const Map& values() const { return values_; }
   operator const Map&() const { return values_; }  // NOLINT: std::map-style use

@@ -244,6 +244,8 @@ TEST(EvaluateResult, ReadsLikeAStdMap) {
   EXPECT_EQ(r.find("accuracy")->second, 0.25);
   EXPECT_EQ(r.find("mse"), r.end());
   EXPECT_TRUE(r.contains("loss"));
+  EXPECT_EQ(r, copy);
+  EXPECT_EQ(r, EvaluationResult(copy));
   r["mse"] = 2.0;
   EXPECT_EQ(r.size(), 3u);
   EXPECT_DOUBLE_EQ(r.at("mse"), 2.0);
