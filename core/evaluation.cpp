@@ -1,6 +1,6 @@
-#include "core/evaluation.hpp"
+#include "instnn/core/evaluation.hpp"
 
-#include "core/error.hpp"
+#include "instnn/core/error.hpp"
 
 namespace instnn {
 

@@ -37,8 +37,8 @@ struct CompileOptions {
   // Names from make_metric (core/metric.hpp); fit's logs and evaluate()
   // report each under the name given here ("acc" stays "acc"). A name
   // listed twice is a ConfigError.
-  std::vector<std::string> metrics;
-  std::string backend;  // empty: default_backend_name()
+  std::vector<std::string> metrics{};
+  std::string backend{};  // empty: default_backend_name()
   std::uint64_t seed = 42;
   int threads = 0;      // 0: all cores
 };

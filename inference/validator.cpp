@@ -484,7 +484,7 @@ std::size_t resolve_feature_size(const ModelInfo& model) {
       fail("model", "Features or feature size must be provided (neither `features` nor `feature_size` is set)");
     return *model.feature_size;
   }
-  // Section 12: an empty list with a feature_size takes the size from
+  // docs/format.md, "Input features": an empty list with a feature_size takes the size from
   // feature_size; with none (instmodel's default export) the input is buffer
   // 0, whole, as the NumPy reference runs such a file on one buffer's width.
   if (model.features->empty() && model.feature_size) return *model.feature_size;
