@@ -268,14 +268,14 @@ double Sequential::train_epoch(const DataSource& data, const FitOptions& options
     seen += count;
     state.batch = static_cast<int>(b);
     state.loss = loss_sum / seen;
-    for (std::size_t i = 0; i < metrics_.size(); ++i) state.running[metric_name(i)] = metrics_[i]->result();
+    write_metric_results(state.running);
     for (Callback* cb : callbacks) cb->on_batch_end(*this, state);
     if (state.stop_after_batch) break;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   logs["loss"] = seen ? loss_sum / seen : 0.0;
-  for (std::size_t i = 0; i < metrics_.size(); ++i) logs[metric_name(i)] = metrics_[i]->result();
+  write_metric_results(logs);
   return seconds;
 }
 
@@ -353,7 +353,9 @@ History Sequential::fit(const DataSource& train, const FitOptions& options) {
   return history_;
 }
 
-const std::string& Sequential::metric_name(std::size_t i) const { return compile_options_.metrics.at(i); }
+void Sequential::write_metric_results(std::map<std::string, double>& out) const {
+  for (std::size_t i = 0; i < metrics_.size(); ++i) out[compile_options_.metrics[i]] = metrics_[i]->result();
+}
 
 EvaluationResult Sequential::evaluate(const DataSource& data, int batch_size) {
   check_compiled("evaluate");
@@ -374,7 +376,7 @@ EvaluationResult Sequential::evaluate(const DataSource& data, int batch_size) {
     for (auto& m : metrics_) m->update(pred, targets);
   }
   EvaluationResult::Map out{{"loss", n ? loss_sum / n : 0.0}};
-  for (std::size_t i = 0; i < metrics_.size(); ++i) out[metric_name(i)] = metrics_[i]->result();
+  write_metric_results(out);
   return EvaluationResult(std::move(out));
 }
 

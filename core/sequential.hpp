@@ -167,8 +167,9 @@ class Sequential {
  private:
   void ensure_built(const Shape& sample_shape);
   void check_compiled(const char* what) const;
-  // The name metrics_[i] is reported under (as given to compile()).
-  const std::string& metric_name(std::size_t i) const;
+  // Writes each metric's result under the name given to compile() (fit's
+  // running logs, its epoch logs and evaluate() report alike).
+  void write_metric_results(std::map<std::string, double>& out) const;
   void run_backward(const Tensor& grad);
   // NumericError naming the parameter, epoch and batch on any Inf/NaN.
   void check_gradients(const std::vector<Parameter*>& params, int epoch, std::size_t batch,
