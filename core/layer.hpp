@@ -50,6 +50,7 @@
 // both shapes; a wrong number of inputs is a ConfigError.
 #pragma once
 
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <span>
@@ -59,6 +60,7 @@
 #include <nlohmann/json.hpp>
 
 #include "instnn/core/backend.hpp"
+#include "instnn/core/graph_tensor.hpp"
 #include "instnn/core/parameter.hpp"
 #include "instnn/core/random.hpp"
 #include "instnn/core/tensor.hpp"
@@ -97,6 +99,19 @@ class Layer {
   void set_backend(Backend* backend) { backend_ = backend; }
   // The model's generator, for layers that draw per step (Dropout masks).
   void set_rng(Rng* rng) { rng_ = rng; }
+
+  // Graph models (core/model.hpp): applies this layer, which must have been
+  // added to the tensors' model, and returns its output tensor. Applying it
+  // again shares its weights. `name` names the output (default: the
+  // layer's name for its first application).
+  GraphTensor operator()(const GraphTensor& x, const std::string& name = {});
+  GraphTensor operator()(std::initializer_list<GraphTensor> xs, const std::string& name = {});
+
+  // A layer applied several times in a graph keeps each application's
+  // forward state apart; the model selects the application before each
+  // forward and backward (0 for a layer applied once).
+  void set_application(std::size_t index) { application_ = index; }
+  std::size_t application() const { return application_; }
 
   // How many inputs this layer takes (1 unless a multi-input layer says
   // otherwise).
@@ -168,6 +183,7 @@ class Layer {
   Rng* rng_ = nullptr;
   std::vector<Shape> input_shapes_;
   bool built_ = false;
+  std::size_t application_ = 0;
 };
 
 // Base of layers with several inputs: implements the single-input form as
