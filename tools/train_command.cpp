@@ -42,7 +42,7 @@ struct TrainArgs {
 };
 
 int default_batch_size(const std::string& model) {
-  if (model == "mlp") return 64;
+  if (model == "mlp" || model == "resmlp") return 64;
   if (model == "cnn" || model == "bncnn") return 128;
   return 32;
 }
@@ -174,7 +174,7 @@ void run_train(const TrainArgs& a) {
 void register_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model on an MNIST-style IDX directory");
-  cmd->add_option("--model", args->model, "mlp, cnn, bncnn, or a model-config FILE.json")
+  cmd->add_option("--model", args->model, "mlp, cnn, bncnn, resmlp, or a model-config FILE.json (Sequential or graph)")
       ->capture_default_str();
   cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
   cmd->add_option("--epochs", args->epochs, "epochs to train")->transform(positive_integer())
