@@ -258,6 +258,8 @@ double Sequential::train_epoch(const DataSource& data, const FitOptions& options
                          std::to_string(state.batches) +
                          "; try a lower learning rate or gradient clipping");
     for (auto& m : metrics_) m->update(pred, targets);
+    // Gradients accumulate over backwards (core/parameter.hpp): start at zero.
+    for (Parameter* p : params) p->zero_grad();
     run_backward(grad_);
     // A finite loss can still give Inf/NaN gradients (overflow in backward);
     // one such step would poison every weight, so stop before taking it.
