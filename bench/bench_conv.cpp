@@ -90,7 +90,7 @@ void bm_conv_backward(benchmark::State& state, std::string backend_name, Conv2DG
   std::vector<float> dx(kBatch * g.input_size()), dw(g.weight_size()), db(g.out_channels);
   for (auto _ : state) {
     backend->conv2d_backward(g, kBatch, x.data(), w.data(), dy.data(),
-                             with_dx ? dx.data() : nullptr, dw.data(), db.data());
+                             with_dx ? dx.data() : nullptr, dw.data(), db.data(), 0.0f);
     benchmark::DoNotOptimize(dw.data());
   }
   state.counters["GFLOP/s"] =

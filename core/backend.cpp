@@ -51,12 +51,12 @@ void Backend::conv2d_relu_forward(const Conv2DGeometry& g, int batch, const floa
 
 void Backend::conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
                                    const float* w, const float* y, const float* dy, float* dx,
-                                   float* dw, float* db) {
+                                   float* dw, float* db, float beta) {
   const std::size_t n = std::size_t(batch) * g.output_size();
   if (relu_dz_.size() < n) relu_dz_.resize(n);
   // ReLU's derivative from its output: y > 0 exactly where its input is.
   activation_backward(ActivationSpec{ActivationKind::ReLU}, n, y, y, dy, relu_dz_.data());
-  conv2d_backward(g, batch, x, w, relu_dz_.data(), dx, dw, db);
+  conv2d_backward(g, batch, x, w, relu_dz_.data(), dx, dw, db, beta);
 }
 
 void Conv2DGeometry::validate() const {

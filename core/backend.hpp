@@ -5,7 +5,10 @@
 // - Row-major float32 arrays passed as raw pointers plus explicit sizes;
 //   images are NCHW.
 // - Output arrays are ASSIGNED (never accumulated into) unless a kernel says
-//   otherwise (gemm with beta, bias_add).
+//   otherwise (gemm with beta, bias_add). Kernels that write parameter
+//   gradients take a `beta` like gemm's: grad = new + beta * grad, where
+//   beta = 0 ignores grad's old contents (even NaN) and 1 accumulates (a
+//   layer passes Parameter::grad_beta(), core/parameter.hpp).
 // - Sizes are validated by the caller (the layer); kernels may assume them.
 // - A Backend instance is used by one model at a time: it may keep scratch
 //   memory (e.g. the im2col workspace) between calls, so a warmed-up
@@ -118,8 +121,8 @@ class Backend {
                     int ldc) = 0;
   // y[r][c] += bias[c] for a [rows x cols] matrix.
   virtual void bias_add(int rows, int cols, const float* bias, float* y) = 0;
-  // db[c] = sum over r of dy[r][c].
-  virtual void bias_grad(int rows, int cols, const float* dy, float* db) = 0;
+  // db[c] = sum over r of dy[r][c] + beta * db[c].
+  virtual void bias_grad(int rows, int cols, const float* dy, float* db, float beta) = 0;
 
   // ---- element-wise ----
   // y = f(x); y may alias x.
@@ -209,10 +212,10 @@ class Backend {
   // y = conv(x, w) + b; b may be null.
   virtual void conv2d_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                               const float* b, float* y) = 0;
-  // dw (and db if not null) are assigned the gradients summed over the
-  // batch; dx is assigned if not null.
+  // dw (and db if not null) get the gradients summed over the batch plus
+  // beta times their old contents; dx is assigned if not null.
   virtual void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
-                               const float* dy, float* dx, float* dw, float* db) = 0;
+                               const float* dy, float* dx, float* dw, float* db, float beta) = 0;
   // Convolution followed by ReLU, the common pair, fused where a backend can
   // (the blas backend applies it while writing y and while gathering dy; an
   // unfused pair costs two more passes over the largest activations). The
@@ -223,7 +226,7 @@ class Backend {
   // conv2d_backward of dy * (y > 0), y being conv2d_relu_forward's output.
   virtual void conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
                                     const float* w, const float* y, const float* dy, float* dx,
-                                    float* dw, float* db);
+                                    float* dw, float* db, float beta);
   // argmax[i] = index within the sample (c*H*W + y*W + x) of the max for
   // output i (first max wins on ties).
   virtual void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
@@ -249,11 +252,13 @@ class Backend {
                                        const float* gamma, const float* beta,
                                        const float* running_mean, const float* running_var,
                                        float epsilon, float* y) = 0;
-  // Gradients of the training-mode forward. dx, dgamma, dbeta assigned.
+  // Gradients of the training-mode forward. dx assigned; dgamma and dbeta
+  // (each may be null) get their gradient plus beta times their old
+  // contents.
   virtual void batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
                                   const float* gamma, const float* batch_mean,
                                   const float* batch_invstd, float* dx, float* dgamma,
-                                  float* dbeta) = 0;
+                                  float* dbeta, float beta) = 0;
 
   // ---- dropout (inverted) ----
   // mask[i] = hash_uniform(seed, i) >= rate ? 1 / (1 - rate) : 0; y = x * mask.

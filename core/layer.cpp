@@ -140,19 +140,26 @@ void MultiInputLayer::single_input_call(const char* method) const {
 
 int MultiInputLayer::keep_inputs(std::span<const Tensor* const> inputs) {
   const int batch = check_inputs(inputs);
-  inputs_.assign(inputs.begin(), inputs.end());
+  inputs_.at(application()).assign(inputs.begin(), inputs.end());
   return batch;
+}
+
+const Tensor& MultiInputLayer::kept_input(std::size_t i) const {
+  return *inputs_.find(application())->at(i);
 }
 
 std::span<Tensor> MultiInputLayer::begin_backward(const Tensor& y, const Tensor& dy,
                                                   std::span<const bool> need_dx) {
-  INSTNN_CHECK(!inputs_.empty(), ConfigError, label(), ": backward before forward");
-  INSTNN_CHECK(need_dx.size() == inputs_.size(), ConfigError, label(), ": backward got ",
-               need_dx.size(), " need_dx flags for ", inputs_.size(), " inputs");
+  const std::vector<const Tensor*>& inputs = inputs_.at(application());
+  INSTNN_CHECK(!inputs.empty(), ConfigError, label(), ": backward before forward",
+               application() > 0 ? " (of application " + std::to_string(application()) + ")"
+                                 : std::string());
+  INSTNN_CHECK(need_dx.size() == inputs.size(), ConfigError, label(), ": backward got ",
+               need_dx.size(), " need_dx flags for ", inputs.size(), " inputs");
   check_output_grad(y, dy);
-  input_grads_.resize(inputs_.size());
-  for (std::size_t i = 0; i < inputs_.size(); ++i)
-    input_grads_[i].resize(need_dx[i] ? inputs_[i]->shape() : Shape{0});
+  input_grads_.resize(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    input_grads_[i].resize(need_dx[i] ? inputs[i]->shape() : Shape{0});
   return input_grads_;
 }
 

@@ -11,17 +11,32 @@
 //   mark_built(input_shape).
 // forward(x, mode):
 //   x is [batch, ...input_shape()]. Returns a tensor owned by the layer that
-//   stays valid until the next forward call. The layer may keep a pointer to
-//   x (the caller keeps x alive until backward) and anything else backward
-//   needs. Mode::Train vs Mode::Infer changes Dropout (identity at
-//   inference) and BatchNorm (batch vs running statistics; running
-//   statistics update only in Train). Output storage is reused across calls
-//   (Tensor::resize), so a warmed-up loop does not allocate.
+//   stays valid until the next forward of the same application (below). The
+//   layer may keep a pointer to x (the caller keeps x alive until backward)
+//   and anything else backward needs. Mode::Train vs Mode::Infer changes
+//   Dropout (identity at inference) and BatchNorm (batch vs running
+//   statistics; running statistics update only in Train). Output storage is
+//   reused across calls (Tensor::resize), so a warmed-up loop does not
+//   allocate.
 // backward(dy, need_dx):
-//   dy is the gradient of the loss w.r.t. the last forward's output, same
-//   shape. Parameter gradients are ASSIGNED (not accumulated). Returns the
-//   layer-owned gradient w.r.t. x, or an empty tensor when need_dx is false
-//   (the first layer skips that work). Only valid after a Train forward.
+//   dy is the gradient of the loss w.r.t. the output of that application's
+//   last forward, same shape. Parameter gradients ACCUMULATE: each write
+//   passes Parameter::grad_beta() as the kernel's beta, so the first write
+//   after the trainer's zero_grad() assigns and later ones add (a shared
+//   layer's backwards sum; core/parameter.hpp). Returns the layer-owned
+//   gradient w.r.t. x, valid until the next backward (of any application),
+//   or an empty tensor when need_dx is false (the first layer skips that
+//   work). Only valid after a Train forward.
+//
+// Applications: a graph model may apply one layer several times (shared
+// weights). It calls set_application(k) before the forward and the backward
+// of application k; forwards of all applications run before their
+// backwards, so each application keeps its own saved forward state AND its
+// own output (later layers still read application 0's output after
+// application 1's forward). The built-in layers keep both in a
+// PerApplication<Saved> slot indexed by application(). A layer used once
+// (Sequential, or a custom layer that keeps plain members) never sees an
+// index other than 0 and needs nothing of this.
 //
 // Multi-input layers (Add, Concatenate, AddHeads, ...) derive from
 // MultiInputLayer, state their input_arity(), and implement the multi-input
@@ -51,6 +66,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <span>
@@ -84,6 +100,28 @@ struct InputArity {
   std::string to_string() const;
 };
 
+// One slot of per-application state (what forward saves for backward, and
+// the output) for each application of a layer. A slot is created, default
+// constructed, on the first use of its index (warm-up only); a deque so
+// that growing never moves the other slots: the model keeps pointers to
+// earlier applications' outputs.
+template <typename T>
+class PerApplication {
+ public:
+  T& at(std::size_t application) {
+    while (slots_.size() <= application) slots_.emplace_back();
+    return slots_[application];
+  }
+  // The slot if that application has one, else nullptr.
+  const T* find(std::size_t application) const {
+    return application < slots_.size() ? &slots_[application] : nullptr;
+  }
+  std::size_t size() const { return slots_.size(); }
+
+ private:
+  std::deque<T> slots_;
+};
+
 class Layer {
  public:
   explicit Layer(std::string name = {}) : name_(std::move(name)) {}
@@ -107,9 +145,8 @@ class Layer {
   GraphTensor operator()(const GraphTensor& x, const std::string& name = {});
   GraphTensor operator()(std::initializer_list<GraphTensor> xs, const std::string& name = {});
 
-  // A layer applied several times in a graph keeps each application's
-  // forward state apart; the model selects the application before each
-  // forward and backward (0 for a layer applied once).
+  // Which application of this layer the next forward / backward belongs to
+  // (see "Applications" above); 0 unless a graph model applies it twice.
   void set_application(std::size_t index) { application_ = index; }
   std::size_t application() const { return application_; }
 
@@ -182,8 +219,8 @@ class Layer {
   Backend* backend_ = nullptr;
   Rng* rng_ = nullptr;
   std::vector<Shape> input_shapes_;
-  bool built_ = false;
   std::size_t application_ = 0;
+  bool built_ = false;
 };
 
 // Base of layers with several inputs: implements the single-input form as
@@ -205,21 +242,23 @@ class MultiInputLayer : public Layer {
 
  protected:
   // For forward_inputs: check_inputs(inputs), and keeps the inputs' pointers
-  // for backward (no allocation once warmed up). Returns the batch size.
+  // for backward, per application (no allocation once warmed up). Returns
+  // the batch size.
   int keep_inputs(std::span<const Tensor* const> inputs);
-  // Input i of the last forward.
-  const Tensor& kept_input(std::size_t i) const { return *inputs_[i]; }
-  // For backward_inputs: checks that a forward ran, that dy has the shape of
-  // that forward's output y and that need_dx has one flag per input. Returns
-  // the layer-owned input gradients, sized like the inputs where need_dx is
-  // set (contents unspecified: the layer assigns them) and empty elsewhere.
+  // Input i of the current application's last forward.
+  const Tensor& kept_input(std::size_t i) const;
+  // For backward_inputs: checks that a forward of the current application
+  // ran, that dy has the shape of that forward's output y and that need_dx
+  // has one flag per input. Returns the layer-owned input gradients (shared
+  // by the applications), sized like the inputs where need_dx is set
+  // (contents unspecified: the layer assigns them) and empty elsewhere.
   std::span<Tensor> begin_backward(const Tensor& y, const Tensor& dy,
                                    std::span<const bool> need_dx);
 
  private:
   [[noreturn]] void single_input_call(const char* method) const;
 
-  std::vector<const Tensor*> inputs_;
+  PerApplication<std::vector<const Tensor*>> inputs_;
   std::vector<Tensor> input_grads_;
 };
 

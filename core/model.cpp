@@ -745,7 +745,7 @@ void Model::run_backward() {
   // A parameter no backward wrote this step (its layer reaches no output)
   // has a zero gradient, not the last step's.
   for (Parameter* p : step_params_)
-    if (!p->grad_written() && false /*MERGE-APPS*/) p->grad.fill(0.0f);
+    if (!p->grad_written()) p->grad.fill(0.0f);
 }
 
 void Model::plan_input_split(const DataSource& data, const char* what) {

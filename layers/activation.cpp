@@ -28,21 +28,23 @@ void Activation::build(const Shape& input_shape, Rng&) { mark_built(input_shape)
 
 const Tensor& Activation::forward(const Tensor& x, Mode) {
   check_input(x);
-  x_ = &x;
-  y_.resize(x.shape());
-  backend().activation_forward(spec_, x.size(), x.data(), y_.data());
-  return y_;
+  Saved& s = saved_.at(application());
+  s.x = &x;
+  s.y.resize(x.shape());
+  backend().activation_forward(spec_, x.size(), x.data(), s.y.data());
+  return s.y;
 }
 
 const Tensor& Activation::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(x_ != nullptr, ConfigError, "Activation '", name(), "': backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.x != nullptr, ConfigError, "Activation '", name(), "': backward before forward");
+  check_output_grad(s.y, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
   dx_.resize(dy.shape());
-  backend().activation_backward(spec_, dy.size(), x_->data(), y_.data(), dy.data(), dx_.data());
+  backend().activation_backward(spec_, dy.size(), s.x->data(), s.y.data(), dy.data(), dx_.data());
   return dx_;
 }
 
@@ -76,19 +78,21 @@ void Softmax::build(const Shape& input_shape, Rng&) {
 
 const Tensor& Softmax::forward(const Tensor& x, Mode) {
   const int n = check_input(x);
-  y_.resize(x.shape());
-  backend().softmax(n, static_cast<int>(input_shape()[0]), x.data(), y_.data());
-  return y_;
+  Tensor& y = y_.at(application());
+  y.resize(x.shape());
+  backend().softmax(n, static_cast<int>(input_shape()[0]), x.data(), y.data());
+  return y;
 }
 
 const Tensor& Softmax::backward(const Tensor& dy, bool need_dx) {
-  check_output_grad(y_, dy);
+  const Tensor& y = y_.at(application());
+  check_output_grad(y, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
   dx_.resize(dy.shape());
-  backend().softmax_backward(static_cast<int>(dy.dim(0)), static_cast<int>(dy.dim(1)), y_.data(),
+  backend().softmax_backward(static_cast<int>(dy.dim(0)), static_cast<int>(dy.dim(1)), y.data(),
                              dy.data(), dx_.data());
   return dx_;
 }

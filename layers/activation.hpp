@@ -25,8 +25,12 @@ class Activation : public Layer {
 
  private:
   ActivationSpec spec_;
-  const Tensor* x_ = nullptr;
-  Tensor y_, dx_;
+  struct Saved {
+    const Tensor* x = nullptr;
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;  // per application: its input and output
+  Tensor dx_;
 };
 
 std::unique_ptr<Layer> make_relu(std::string name = {});
@@ -49,7 +53,8 @@ class Softmax : public Layer {
   void lower(Lowering& lowering) const override;
 
  private:
-  Tensor y_, dx_;
+  PerApplication<Tensor> y_;  // each application's output (backward reads it)
+  Tensor dx_;
 };
 
 }  // namespace instnn

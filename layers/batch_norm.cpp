@@ -49,41 +49,45 @@ void BatchNorm::build(const Shape& input_shape, Rng&) {
   beta_ = Parameter(name() + ".beta", per_channel);
   moving_mean_ = Tensor(per_channel, 0.0f);
   moving_variance_ = Tensor(per_channel, 1.0f);
-  batch_mean_ = Tensor(per_channel);
-  batch_invstd_ = Tensor(per_channel);
   mark_built(input_shape);
 }
 
 const Tensor& BatchNorm::forward(const Tensor& x, Mode mode) {
   const int n = check_input(x);
-  y_.resize(x.shape());
+  Saved& s = saved_.at(application());
+  s.y.resize(x.shape());
   if (mode == Mode::Infer) {
-    trained_forward_ = false;
+    s.trained_forward = false;
     backend().batchnorm_forward_infer(geometry(n), x.data(), gamma_.value.data(),
                                       beta_.value.data(), moving_mean_.data(),
-                                      moving_variance_.data(), options_.epsilon_, y_.data());
-    return y_;
+                                      moving_variance_.data(), options_.epsilon_, s.y.data());
+    return s.y;
   }
-  x_ = &x;
-  trained_forward_ = true;
+  s.x = &x;
+  s.trained_forward = true;
+  s.batch_mean.resize(Shape{channels_});
+  s.batch_invstd.resize(Shape{channels_});
   backend().batchnorm_forward_train(geometry(n), x.data(), gamma_.value.data(), beta_.value.data(),
-                                    options_.epsilon_, options_.momentum_, y_.data(),
-                                    batch_mean_.data(), batch_invstd_.data(), moving_mean_.data(),
-                                    moving_variance_.data());
-  return y_;
+                                    options_.epsilon_, options_.momentum_, s.y.data(),
+                                    s.batch_mean.data(), s.batch_invstd.data(),
+                                    moving_mean_.data(), moving_variance_.data());
+  return s.y;
 }
 
 const Tensor& BatchNorm::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(trained_forward_ && x_ != nullptr, ConfigError, "BatchNorm '", name(),
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.trained_forward && s.x != nullptr, ConfigError, "BatchNorm '", name(),
                "': backward needs a Train-mode forward first");
-  check_output_grad(y_, dy);
+  check_output_grad(s.y, dy);
   const int n = static_cast<int>(dy.dim(0));
   // The kernel always writes dx; without need_dx it goes to scratch.
   Tensor& dx = need_dx ? dx_ : dx_unused_;
   dx.resize(dy.shape());
-  backend().batchnorm_backward(geometry(n), x_->data(), dy.data(), gamma_.value.data(),
-                               batch_mean_.data(), batch_invstd_.data(), dx.data(),
-                               gamma_.grad.data(), beta_.grad.data());
+  // One kernel call writes both gradients, with one beta.
+  const float beta = joint_grad_beta({&gamma_, &beta_});
+  backend().batchnorm_backward(geometry(n), s.x->data(), dy.data(), gamma_.value.data(),
+                               s.batch_mean.data(), s.batch_invstd.data(), dx.data(),
+                               gamma_.grad.data(), beta_.grad.data(), beta);
   if (!need_dx) {
     dx_.resize(Shape{0});
   }

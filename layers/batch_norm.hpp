@@ -61,10 +61,15 @@ class BatchNorm : public Layer {
   int channels_ = 0, spatial_ = 0;
   Parameter gamma_, beta_;
   Tensor moving_mean_, moving_variance_;
-  const Tensor* x_ = nullptr;            // last Train forward's input
-  Tensor batch_mean_, batch_invstd_;      // last Train forward's statistics
-  Tensor y_, dx_, dx_unused_;
-  bool trained_forward_ = false;          // the last forward was in Train mode
+  // What one application's forward keeps for its backward, and its output.
+  struct Saved {
+    const Tensor* x = nullptr;          // last Train forward's input
+    Tensor batch_mean, batch_invstd;    // last Train forward's statistics
+    Tensor y;
+    bool trained_forward = false;       // the last forward was in Train mode
+  };
+  PerApplication<Saved> saved_;
+  Tensor dx_, dx_unused_;  // backward scratch, shared by the applications
 };
 
 }  // namespace instnn

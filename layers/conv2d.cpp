@@ -150,52 +150,56 @@ Shape Conv2D::output_shape() const {
 
 const Tensor& Conv2D::forward(const Tensor& x, Mode) {
   const int n = check_input(x);
-  x_ = &x;
+  Saved& s = saved_.at(application());
+  s.x = &x;
   const Shape out = output_shape();
   const Shape batch_out{n, out[0], out[1], out[2]};
   const ActivationKind act = options_.activation_.kind;
   const float* b = options_.use_bias_ ? bias_.value.data() : nullptr;
-  y_.resize(batch_out);
+  s.y.resize(batch_out);
   if (act == ActivationKind::ReLU) {
     // Fused: no pre-activation tensor is kept, ReLU's derivative comes from y.
-    backend().conv2d_relu_forward(geometry_, n, x.data(), kernel_.value.data(), b, y_.data());
+    backend().conv2d_relu_forward(geometry_, n, x.data(), kernel_.value.data(), b, s.y.data());
   } else if (act == ActivationKind::Linear) {
-    backend().conv2d_forward(geometry_, n, x.data(), kernel_.value.data(), b, y_.data());
+    backend().conv2d_forward(geometry_, n, x.data(), kernel_.value.data(), b, s.y.data());
   } else {
-    z_.resize(batch_out);
-    backend().conv2d_forward(geometry_, n, x.data(), kernel_.value.data(), b, z_.data());
-    backend().activation_forward(options_.activation_, z_.size(), z_.data(), y_.data());
+    s.z.resize(batch_out);
+    backend().conv2d_forward(geometry_, n, x.data(), kernel_.value.data(), b, s.z.data());
+    backend().activation_forward(options_.activation_, s.z.size(), s.z.data(), s.y.data());
   }
-  return y_;
+  return s.y;
 }
 
 const Tensor& Conv2D::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(x_ != nullptr, ConfigError, "Conv2D '", name(), "': backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.x != nullptr, ConfigError, "Conv2D '", name(), "': backward before forward");
+  check_output_grad(s.y, dy);
   const int n = static_cast<int>(dy.dim(0));
   const ActivationKind act = options_.activation_.kind;
   float* db = options_.use_bias_ ? bias_.grad.data() : nullptr;
   float* dx = nullptr;
   if (need_dx) {
-    dx_.resize(x_->shape());
+    dx_.resize(s.x->shape());
     dx = dx_.data();
   } else {
     dx_.resize(Shape{0});
   }
+  // One kernel call writes both gradients, with one beta.
+  const float beta = joint_grad_beta({&kernel_, options_.use_bias_ ? &bias_ : nullptr});
   if (act == ActivationKind::ReLU) {
-    backend().conv2d_relu_backward(geometry_, n, x_->data(), kernel_.value.data(), y_.data(),
-                                   dy.data(), dx, kernel_.grad.data(), db);
+    backend().conv2d_relu_backward(geometry_, n, s.x->data(), kernel_.value.data(), s.y.data(),
+                                   dy.data(), dx, kernel_.grad.data(), db, beta);
     return dx_;
   }
   const float* dz = dy.data();
   if (act != ActivationKind::Linear) {
     dz_.resize(dy.shape());
-    backend().activation_backward(options_.activation_, dy.size(), z_.data(), y_.data(), dy.data(),
-                                  dz_.data());
+    backend().activation_backward(options_.activation_, dy.size(), s.z.data(), s.y.data(),
+                                  dy.data(), dz_.data());
     dz = dz_.data();
   }
-  backend().conv2d_backward(geometry_, n, x_->data(), kernel_.value.data(), dz, dx,
-                            kernel_.grad.data(), db);
+  backend().conv2d_backward(geometry_, n, s.x->data(), kernel_.value.data(), dz, dx,
+                            kernel_.grad.data(), db, beta);
   return dx_;
 }
 

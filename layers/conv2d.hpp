@@ -72,9 +72,14 @@ class Conv2D : public Layer {
   Conv2DOptions options_;
   Conv2DGeometry geometry_;
   Parameter kernel_, bias_;
-  const Tensor* x_ = nullptr;  // forward input, kept for backward
-  Tensor z_;                   // pre-activation (activations other than ReLU, which is fused)
-  Tensor y_, dz_, dx_;
+  // What one application's forward keeps for its backward, and its output.
+  struct Saved {
+    const Tensor* x = nullptr;  // forward input
+    Tensor z;                   // pre-activation (activations other than ReLU, which is fused)
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;
+  Tensor dz_, dx_;  // backward scratch, shared by the applications
 };
 
 }  // namespace instnn

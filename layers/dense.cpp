@@ -66,42 +66,44 @@ const Tensor& Dense::forward(const Tensor& x, Mode) {
   const int n = check_input(x);
   const int in = static_cast<int>(input_shape()[0]);
   const int out = options_.units_;
-  x_ = &x;
+  Saved& s = saved_.at(application());
+  s.x = &x;
   const bool has_act = options_.activation_.kind != ActivationKind::Linear;
-  Tensor& z = has_act ? z_ : y_;
+  Tensor& z = has_act ? s.z : s.y;
   z.resize(Shape{n, out});
   backend().gemm(Transpose::No, Transpose::Yes, n, out, in, 1.0f, x.data(), in,
                  kernel_.value.data(), in, 0.0f, z.data(), out);
   if (options_.use_bias_) backend().bias_add(n, out, bias_.value.data(), z.data());
   if (has_act) {
-    y_.resize(Shape{n, out});
-    backend().activation_forward(options_.activation_, z.size(), z.data(), y_.data());
+    s.y.resize(Shape{n, out});
+    backend().activation_forward(options_.activation_, z.size(), z.data(), s.y.data());
   }
-  return y_;
+  return s.y;
 }
 
 const Tensor& Dense::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(x_ != nullptr, ConfigError, "Dense '", name(), "': backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.x != nullptr, ConfigError, "Dense '", name(), "': backward before forward");
+  check_output_grad(s.y, dy);
   const int n = static_cast<int>(dy.dim(0));
   const int in = static_cast<int>(input_shape()[0]);
   const int out = options_.units_;
   const float* dz = dy.data();
   if (options_.activation_.kind != ActivationKind::Linear) {
     dz_.resize(dy.shape());
-    backend().activation_backward(options_.activation_, dy.size(), z_.data(), y_.data(),
+    backend().activation_backward(options_.activation_, dy.size(), s.z.data(), s.y.data(),
                                   dy.data(), dz_.data());
     dz = dz_.data();
   }
   // dW[out x in] = dz^T x ; db = column sums of dz ; dx[n x in] = dz W
-  backend().gemm(Transpose::Yes, Transpose::No, out, in, n, 1.0f, dz, out, x_->data(), in, 0.0f,
-                 kernel_.grad.data(), in);
-  if (options_.use_bias_) backend().bias_grad(n, out, dz, bias_.grad.data());
+  backend().gemm(Transpose::Yes, Transpose::No, out, in, n, 1.0f, dz, out, s.x->data(), in,
+                 kernel_.grad_beta(), kernel_.grad.data(), in);
+  if (options_.use_bias_) backend().bias_grad(n, out, dz, bias_.grad.data(), bias_.grad_beta());
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
-  dx_.resize(x_->shape());
+  dx_.resize(s.x->shape());
   backend().gemm(Transpose::No, Transpose::No, n, in, out, 1.0f, dz, out, kernel_.value.data(), in,
                  0.0f, dx_.data(), in);
   return dx_;

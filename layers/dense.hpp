@@ -50,9 +50,14 @@ class Dense : public Layer {
  private:
   DenseOptions options_;
   Parameter kernel_, bias_;
-  const Tensor* x_ = nullptr;  // forward input, kept for backward
-  Tensor z_;                   // pre-activation (only with an activation)
-  Tensor y_, dz_, dx_;
+  // What one application's forward keeps for its backward, and its output.
+  struct Saved {
+    const Tensor* x = nullptr;  // forward input
+    Tensor z;                   // pre-activation (only with an activation)
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;
+  Tensor dz_, dx_;  // backward scratch, shared by the applications
 };
 
 }  // namespace instnn

@@ -28,36 +28,44 @@ void Dropout::build(const Shape& input_shape, Rng&) { mark_built(input_shape); }
 
 const Tensor& Dropout::forward(const Tensor& x, Mode mode) {
   check_input(x);
-  y_.resize(x.shape());
-  last_mode_ = mode;
-  has_forward_ = true;
+  Saved& s = saved_.at(application());
+  s.y.resize(x.shape());
+  s.mode = mode;
+  s.has_forward = true;
   if (mode == Mode::Infer) {
-    if (x.size() > 0) std::memcpy(y_.data(), x.data(), x.size() * sizeof(float));
-    return y_;
+    if (x.size() > 0) std::memcpy(s.y.data(), x.data(), x.size() * sizeof(float));
+    return s.y;
   }
-  mask_.resize(x.shape());
+  s.mask.resize(x.shape());
   // One draw per forward: the generator advances the same way whatever the
   // batch size, and the mask itself comes from (seed, index).
   const std::uint64_t seed = rng().next_u64();
-  backend().dropout_forward(x.size(), rate_, seed, x.data(), mask_.data(), y_.data());
-  return y_;
+  backend().dropout_forward(x.size(), rate_, seed, x.data(), s.mask.data(), s.y.data());
+  return s.y;
 }
 
 const Tensor& Dropout::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(has_forward_, ConfigError, "Dropout '", name(), "': backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.has_forward, ConfigError, "Dropout '", name(), "': backward before forward");
+  check_output_grad(s.y, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
   dx_.resize(dy.shape());
-  if (last_mode_ == Mode::Infer) {
+  if (s.mode == Mode::Infer) {
     // The identity's gradient.
     if (dy.size() > 0) std::memcpy(dx_.data(), dy.data(), dy.size() * sizeof(float));
     return dx_;
   }
-  backend().dropout_backward(dy.size(), mask_.data(), dy.data(), dx_.data());
+  backend().dropout_backward(dy.size(), s.mask.data(), dy.data(), dx_.data());
   return dx_;
+}
+
+const Tensor& Dropout::mask(std::size_t application) const {
+  static const Tensor kNone;
+  const Saved* s = saved_.find(application);
+  return s ? s->mask : kNone;
 }
 
 nlohmann::json Dropout::config() const {

@@ -26,14 +26,20 @@ class Dropout : public Layer {
   nlohmann::json config() const override;
 
   float rate() const { return rate_; }
-  // The last Train forward's mask (0 or 1 / (1 - rate) per element).
-  const Tensor& mask() const { return mask_; }
+  // The mask of that application's last Train forward (0 or 1 / (1 - rate)
+  // per element); empty before one.
+  const Tensor& mask(std::size_t application = 0) const;
 
  private:
   float rate_;
-  Mode last_mode_ = Mode::Infer;
-  bool has_forward_ = false;
-  Tensor mask_, y_, dx_;
+  // What one application's forward keeps for its backward, and its output.
+  struct Saved {
+    Mode mode = Mode::Infer;
+    bool has_forward = false;
+    Tensor mask, y;
+  };
+  PerApplication<Saved> saved_;
+  Tensor dx_;  // backward scratch, shared by the applications
 };
 
 }  // namespace instnn

@@ -25,22 +25,24 @@ void FeatureSelection::build(const Shape& input_shape, Rng&) {
 }
 
 const Tensor& FeatureSelection::forward(const Tensor& x, Mode) {
-  batch_ = check_input(x);
-  y_.resize(Shape{batch_, selected()});
-  select(batch_, static_cast<int>(input_shape()[0]), x.data(), y_.data());
-  return y_;
+  Saved& s = saved_.at(application());
+  s.batch = check_input(x);
+  s.y.resize(Shape{s.batch, selected()});
+  select(s.batch, static_cast<int>(input_shape()[0]), x.data(), s.y.data());
+  return s.y;
 }
 
 const Tensor& FeatureSelection::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(batch_ >= 0, ConfigError, label(), ": backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.batch >= 0, ConfigError, label(), ": backward before forward");
+  check_output_grad(s.y, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
   const int features = static_cast<int>(input_shape()[0]);
-  dx_.resize(Shape{batch_, features});
-  select_backward(batch_, features, dy.data(), dx_.data());
+  dx_.resize(Shape{s.batch, features});
+  select_backward(s.batch, features, dy.data(), dx_.data());
   return dx_;
 }
 

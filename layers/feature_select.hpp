@@ -38,8 +38,12 @@ class FeatureSelection : public Layer {
   virtual void select_backward(int rows, int features, const float* dy, float* dx) = 0;
 
  private:
-  int batch_ = -1;
-  Tensor y_, dx_;
+  struct Saved {
+    int batch = -1;  // of the last forward
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;  // per application: its batch and output
+  Tensor dx_;
 };
 
 class Slice : public FeatureSelection {

@@ -27,21 +27,23 @@ Shape Flatten::output_shape() const {
 }
 
 const Tensor& Flatten::forward(const Tensor& x, Mode) {
-  batch_ = check_input(x);
-  y_.resize(Shape{batch_, static_cast<std::int64_t>(input_shape().size())});
-  if (x.size() > 0) std::memcpy(y_.data(), x.data(), x.size() * sizeof(float));
-  return y_;
+  Saved& s = saved_.at(application());
+  s.batch = check_input(x);
+  s.y.resize(Shape{s.batch, static_cast<std::int64_t>(input_shape().size())});
+  if (x.size() > 0) std::memcpy(s.y.data(), x.data(), x.size() * sizeof(float));
+  return s.y;
 }
 
 const Tensor& Flatten::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(batch_ >= 0, ConfigError, "Flatten '", name(), "': backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.batch >= 0, ConfigError, "Flatten '", name(), "': backward before forward");
+  check_output_grad(s.y, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
   Shape batch_input;
-  batch_input.push_back(batch_);
+  batch_input.push_back(s.batch);
   for (int i = 0; i < input_shape().rank(); ++i) batch_input.push_back(input_shape()[i]);
   dx_.resize(batch_input);
   if (dy.size() > 0) std::memcpy(dx_.data(), dy.data(), dy.size() * sizeof(float));

@@ -23,8 +23,12 @@ class Flatten : public Layer {
  private:
   // Tensors own their storage and the contract returns a layer-owned
   // tensor, so the reshape is a copy (data movement only).
-  Tensor y_, dx_;
-  int batch_ = -1;
+  struct Saved {
+    int batch = -1;  // of the last forward
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;  // per application: its batch and output
+  Tensor dx_;
 };
 
 }  // namespace instnn

@@ -27,14 +27,15 @@ std::unique_ptr<Layer> AddHeads::from_config(const nlohmann::json& config) {
 
 const Tensor& AddHeads::forward_inputs(std::span<const Tensor* const> inputs, Mode) {
   const int batch = keep_inputs(inputs);
-  y_.resize(inputs[0]->shape());
-  backend().heads_add(batch, heads_, head_size_, inputs[0]->data(), inputs[1]->data(), y_.data());
-  return y_;
+  Tensor& y = y_.at(application());
+  y.resize(inputs[0]->shape());
+  backend().heads_add(batch, heads_, head_size_, inputs[0]->data(), inputs[1]->data(), y.data());
+  return y;
 }
 
 std::span<const Tensor> AddHeads::backward_inputs(const Tensor& dy,
                                                   std::span<const bool> need_dx) {
-  std::span<Tensor> dx = begin_backward(y_, dy, need_dx);
+  std::span<Tensor> dx = begin_backward(y_.at(application()), dy, need_dx);
   const int batch = static_cast<int>(dy.dim(0));
   if (need_dx[0]) dx[0].copy_from(dy);
   if (need_dx[1]) backend().heads_sum(batch, heads_, head_size_, dy.data(), dx[1].data());
@@ -47,15 +48,16 @@ std::unique_ptr<Layer> MultiplyHeads::from_config(const nlohmann::json& config) 
 
 const Tensor& MultiplyHeads::forward_inputs(std::span<const Tensor* const> inputs, Mode) {
   const int batch = keep_inputs(inputs);
-  y_.resize(inputs[0]->shape());
+  Tensor& y = y_.at(application());
+  y.resize(inputs[0]->shape());
   backend().heads_multiply(batch, heads_, head_size_, inputs[0]->data(), inputs[1]->data(),
-                           y_.data());
-  return y_;
+                           y.data());
+  return y;
 }
 
 std::span<const Tensor> MultiplyHeads::backward_inputs(const Tensor& dy,
                                                        std::span<const bool> need_dx) {
-  std::span<Tensor> dx = begin_backward(y_, dy, need_dx);
+  std::span<Tensor> dx = begin_backward(y_.at(application()), dy, need_dx);
   const int batch = static_cast<int>(dy.dim(0));
   // d data[j] = dy[j] * heads[j / h]; d heads[i] = sum over head i of dy * data.
   if (need_dx[0])

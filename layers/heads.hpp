@@ -22,7 +22,7 @@ class HeadsOp : public MultiInputLayer {
  protected:
 
   int heads_ = 0, head_size_ = 0;
-  Tensor y_;
+  PerApplication<Tensor> y_;  // each application's output
 };
 
 class AddHeads : public HeadsOp {

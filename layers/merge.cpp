@@ -31,18 +31,19 @@ void SameShapeMerge::build_inputs(std::span<const Shape> input_shapes, Rng&) {
 
 const Tensor& WeightedSum::forward_inputs(std::span<const Tensor* const> inputs, Mode) {
   const int batch = keep_inputs(inputs);
-  y_.resize(batched(output_shape(), batch));
-  const std::size_t n = y_.size(), k = inputs.size();
+  Tensor& y = y_.at(application());
+  y.resize(batched(output_shape(), batch));
+  const std::size_t n = y.size(), k = inputs.size();
   backend().add_scaled(n, coefficient(0, k), inputs[0]->data(), coefficient(1, k),
-                       inputs[1]->data(), y_.data());
+                       inputs[1]->data(), y.data());
   for (std::size_t i = 2; i < k; ++i)
-    backend().axpy(n, coefficient(i, k), inputs[i]->data(), y_.data());
-  return y_;
+    backend().axpy(n, coefficient(i, k), inputs[i]->data(), y.data());
+  return y;
 }
 
 std::span<const Tensor> WeightedSum::backward_inputs(const Tensor& dy,
                                                      std::span<const bool> need_dx) {
-  std::span<Tensor> dx = begin_backward(y_, dy, need_dx);
+  std::span<Tensor> dx = begin_backward(y_.at(application()), dy, need_dx);
   for (std::size_t i = 0; i < dx.size(); ++i)
     if (need_dx[i])
       backend().scaled_copy(dy.size(), coefficient(i, dx.size()), dy.data(), dx[i].data());
@@ -69,17 +70,18 @@ std::unique_ptr<Layer> Multiply::from_config(const nlohmann::json& config) {
 
 const Tensor& Multiply::forward_inputs(std::span<const Tensor* const> inputs, Mode) {
   const int batch = keep_inputs(inputs);
-  y_.resize(batched(output_shape(), batch));
-  const std::size_t n = y_.size();
-  backend().multiply(n, inputs[0]->data(), inputs[1]->data(), y_.data());
+  Tensor& y = y_.at(application());
+  y.resize(batched(output_shape(), batch));
+  const std::size_t n = y.size();
+  backend().multiply(n, inputs[0]->data(), inputs[1]->data(), y.data());
   for (std::size_t i = 2; i < inputs.size(); ++i)
-    backend().multiply(n, y_.data(), inputs[i]->data(), y_.data());
-  return y_;
+    backend().multiply(n, y.data(), inputs[i]->data(), y.data());
+  return y;
 }
 
 std::span<const Tensor> Multiply::backward_inputs(const Tensor& dy,
                                                   std::span<const bool> need_dx) {
-  std::span<Tensor> dx = begin_backward(y_, dy, need_dx);
+  std::span<Tensor> dx = begin_backward(y_.at(application()), dy, need_dx);
   const std::size_t n = dy.size();
   // dx_i = dy * (the product of every other input), without dividing y by
   // x_i (which may be 0).
@@ -142,20 +144,21 @@ int Concatenate::rows(int batch) const {
 
 const Tensor& Concatenate::forward_inputs(std::span<const Tensor* const> inputs, Mode) {
   const int batch = keep_inputs(inputs);
-  y_.resize(batched(output_shape_, batch));
+  Tensor& y = y_.at(application());
+  y.resize(batched(output_shape_, batch));
   const int r = rows(batch);
   const int total = static_cast<int>(output_shape_[output_shape_.rank() - 1]);
   int offset = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    backend().copy_columns(r, widths_[i], inputs[i]->data(), widths_[i], y_.data() + offset, total);
+    backend().copy_columns(r, widths_[i], inputs[i]->data(), widths_[i], y.data() + offset, total);
     offset += widths_[i];
   }
-  return y_;
+  return y;
 }
 
 std::span<const Tensor> Concatenate::backward_inputs(const Tensor& dy,
                                                      std::span<const bool> need_dx) {
-  std::span<Tensor> dx = begin_backward(y_, dy, need_dx);
+  std::span<Tensor> dx = begin_backward(y_.at(application()), dy, need_dx);
   const int r = rows(static_cast<int>(dy.dim(0)));
   const int total = static_cast<int>(output_shape_[output_shape_.rank() - 1]);
   int offset = 0;

@@ -26,8 +26,7 @@ class SameShapeMerge : public MultiInputLayer {
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
 
  protected:
-
-  Tensor y_;
+  PerApplication<Tensor> y_;  // each application's output
 };
 
 // y = sum_i c_i * x_i, with c_i = coefficient(i, k) for k inputs.
@@ -112,7 +111,7 @@ class Concatenate : public MultiInputLayer {
 
   Shape output_shape_;
   std::vector<int> widths_;  // each input's last axis
-  Tensor y_;
+  PerApplication<Tensor> y_;  // each application's output
 };
 
 }  // namespace instnn

@@ -91,23 +91,25 @@ std::unique_ptr<Layer> MaxPool2D::from_config(const nlohmann::json& config) {
 
 const Tensor& MaxPool2D::forward(const Tensor& x, Mode) {
   const int n = check_input(x);
-  y_.resize(batch_output_shape(n));
-  argmax_.resize(y_.size());
-  backend().maxpool2d_forward(geometry_, n, x.data(), y_.data(), argmax_.data());
-  has_forward_ = true;
-  return y_;
+  Saved& s = saved_.at(application());
+  s.y.resize(batch_output_shape(n));
+  s.argmax.resize(s.y.size());
+  backend().maxpool2d_forward(geometry_, n, x.data(), s.y.data(), s.argmax.data());
+  s.has_forward = true;
+  return s.y;
 }
 
 const Tensor& MaxPool2D::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(has_forward_, ConfigError, "MaxPool2D '", name(), "': backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.has_forward, ConfigError, "MaxPool2D '", name(), "': backward before forward");
+  check_output_grad(s.y, dy);
   const int n = static_cast<int>(dy.dim(0));
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
   dx_.resize(Shape{n, geometry_.channels, geometry_.height, geometry_.width});
-  backend().maxpool2d_backward(geometry_, n, dy.data(), argmax_.data(), dx_.data());
+  backend().maxpool2d_backward(geometry_, n, dy.data(), s.argmax.data(), dx_.data());
   return dx_;
 }
 
@@ -122,22 +124,24 @@ std::unique_ptr<Layer> AveragePooling2D::from_config(const nlohmann::json& confi
 }
 
 const Tensor& AveragePooling2D::forward(const Tensor& x, Mode) {
-  batch_ = check_input(x);
-  y_.resize(batch_output_shape(batch_));
-  backend().avgpool2d_forward(geometry_, batch_, x.data(), y_.data());
-  return y_;
+  Saved& s = saved_.at(application());
+  s.batch = check_input(x);
+  s.y.resize(batch_output_shape(s.batch));
+  backend().avgpool2d_forward(geometry_, s.batch, x.data(), s.y.data());
+  return s.y;
 }
 
 const Tensor& AveragePooling2D::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(batch_ >= 0, ConfigError, "AveragePooling2D '", name(),
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.batch >= 0, ConfigError, "AveragePooling2D '", name(),
                "': backward before forward");
-  check_output_grad(y_, dy);
+  check_output_grad(s.y, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
-  dx_.resize(Shape{batch_, geometry_.channels, geometry_.height, geometry_.width});
-  backend().avgpool2d_backward(geometry_, batch_, dy.data(), dx_.data());
+  dx_.resize(Shape{s.batch, geometry_.channels, geometry_.height, geometry_.width});
+  backend().avgpool2d_backward(geometry_, s.batch, dy.data(), dx_.data());
   return dx_;
 }
 

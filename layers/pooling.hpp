@@ -48,7 +48,7 @@ class Pool2DLayer : public Layer {
 
   Pool2DOptions options_;
   Pool2DGeometry geometry_;
-  Tensor y_, dx_;
+  Tensor dx_;  // backward scratch, shared by the applications
 };
 
 class MaxPool2D : public Pool2DLayer {
@@ -65,8 +65,13 @@ class MaxPool2D : public Pool2DLayer {
   void lower(Lowering& lowering) const override;
 
  private:
-  std::vector<std::int32_t> argmax_;  // per output, index within its sample
-  bool has_forward_ = false;
+  // What one application's forward keeps for its backward, and its output.
+  struct Saved {
+    std::vector<std::int32_t> argmax;  // per output, index within its sample
+    bool has_forward = false;
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;
 };
 
 class AveragePooling2D : public Pool2DLayer {
@@ -83,7 +88,11 @@ class AveragePooling2D : public Pool2DLayer {
   void lower(Lowering& lowering) const override;
 
  private:
-  int batch_ = -1;  // of the last forward
+  struct Saved {
+    int batch = -1;  // of the last forward
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;  // per application: its batch and output
 };
 
 // (C, H, W) -> (C,): the mean of each channel's map, i.e. an average pool

@@ -18,20 +18,22 @@ void ReduceSum::build(const Shape& input_shape, Rng&) {
 // A sample's values are one head of the heads kernels, with heads = 1.
 const Tensor& ReduceSum::forward(const Tensor& x, Mode) {
   const int batch = check_input(x);
-  x_ = &x;
-  y_.resize(Shape{batch, 1});
-  backend().heads_sum(batch, 1, static_cast<int>(input_shape().size()), x.data(), y_.data());
-  return y_;
+  Saved& s = saved_.at(application());
+  s.x = &x;
+  s.y.resize(Shape{batch, 1});
+  backend().heads_sum(batch, 1, static_cast<int>(input_shape().size()), x.data(), s.y.data());
+  return s.y;
 }
 
 const Tensor& ReduceSum::backward(const Tensor& dy, bool need_dx) {
-  INSTNN_CHECK(x_ != nullptr, ConfigError, label(), ": backward before forward");
-  check_output_grad(y_, dy);
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.x != nullptr, ConfigError, label(), ": backward before forward");
+  check_output_grad(s.y, dy);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
-  dx_.resize(x_->shape());
+  dx_.resize(s.x->shape());
   backend().heads_broadcast(static_cast<int>(dy.dim(0)), 1, static_cast<int>(input_shape().size()),
                             dy.data(), dx_.data());
   return dx_;

@@ -19,8 +19,12 @@ class ReduceSum : public Layer {
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
 
  private:
-  const Tensor* x_ = nullptr;
-  Tensor y_, dx_;
+  struct Saved {
+    const Tensor* x = nullptr;
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;  // per application: its input and output
+  Tensor dx_;
 };
 
 }  // namespace instnn

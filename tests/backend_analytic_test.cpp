@@ -74,10 +74,17 @@ TEST_P(Analytic, Conv1Channel) {
   // Backward of the box filter with dy = 1: dw[t] = sum of the inputs tap t
   // sees; dx[i] = number of windows covering i.
   std::vector<float> dw(9), dx(9), db(1);
-  be_->conv2d_backward(g, 1, x.data(), ones.data(), ones.data(), dx.data(), dw.data(), db.data());
+  be_->conv2d_backward(g, 1, x.data(), ones.data(), ones.data(), dx.data(), dw.data(), db.data(),
+                       0.0f);
   expect_near_all(dw, {12, 21, 16, 27, 45, 33, 24, 39, 28}, 0);  // symmetric case
   expect_near_all(dx, {4, 6, 4, 6, 9, 6, 4, 6, 4}, 0);
   EXPECT_EQ(db[0], 9.0f);
+  // beta 1 adds the same gradients again (dx is assigned, unchanged).
+  be_->conv2d_backward(g, 1, x.data(), ones.data(), ones.data(), dx.data(), dw.data(), db.data(),
+                       1.0f);
+  expect_near_all(dw, {24, 42, 32, 54, 90, 66, 48, 78, 56}, 0);
+  expect_near_all(dx, {4, 6, 4, 6, 9, 6, 4, 6, 4}, 0);
+  EXPECT_EQ(db[0], 18.0f);
 }
 
 TEST_P(Analytic, MaxPoolArgmaxFirstWinsTies) {

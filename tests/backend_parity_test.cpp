@@ -50,6 +50,20 @@ void expect_close(const std::vector<float>& ref, const std::vector<float>& got, 
                              << " (ref " << ref[worst] << ", blas " << got[worst] << ")";
 }
 
+// a + b element-wise: what a gradient kernel's beta = 1 form must give
+// from old contents a and the beta = 0 result b.
+std::vector<float> plus(std::vector<float> a, const std::vector<float>& b) {
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+  return a;
+}
+
+// expect_close passes NaN against NaN; a NaN-filled output given beta 0
+// must come back finite.
+void expect_finite(const std::vector<float>& v, const std::string& what) {
+  const auto bad = std::find_if(v.begin(), v.end(), [](float f) { return !std::isfinite(f); });
+  EXPECT_EQ(bad, v.end()) << what << ": non-finite at " << (bad - v.begin());
+}
+
 void expect_close(double ref, double got, Tolerance tol, const std::string& what) {
   EXPECT_LE(std::abs(ref - got), tol.abs + tol.rel * std::abs(ref))
       << what << ": ref " << ref << ", blas " << got;
@@ -167,7 +181,8 @@ TEST(GemmThreads, OneAndTwoThreadsAgree) {
 
 // ---------------------------------------------------------------- bias
 // Tolerance: bias_add is one float add (exact in both); bias_grad sums rows
-// in float: abs 1e-6 * rows.
+// in float: abs 1e-6 * rows. bias_grad with beta 0 ignores a NaN-filled db,
+// with beta 1 adds to it.
 
 using MatrixShape = std::tuple<int, int>;
 class BiasParity : public BackendPair, public ::testing::TestWithParam<MatrixShape> {};
@@ -180,10 +195,19 @@ TEST_P(BiasParity, AddAndGrad) {
   ref_.bias_add(rows, cols, bias.data(), y_ref.data());
   blas_.bias_add(rows, cols, bias.data(), y_blas.data());
   expect_close(y_ref, y_blas, {0, 0}, "bias_add");
-  std::vector<float> db_ref(cols), db_blas(cols);
-  ref_.bias_grad(rows, cols, y_ref.data(), db_ref.data());
-  blas_.bias_grad(rows, cols, y_ref.data(), db_blas.data());
-  expect_close(db_ref, db_blas, {1e-6 * rows, 1e-6}, "bias_grad");
+  std::vector<float> db_ref(cols, std::nanf("")), db_blas(cols, std::nanf(""));
+  ref_.bias_grad(rows, cols, y_ref.data(), db_ref.data(), 0.0f);
+  blas_.bias_grad(rows, cols, y_ref.data(), db_blas.data(), 0.0f);
+  const Tolerance tol{1e-6 * rows, 1e-6};
+  expect_close(db_ref, db_blas, tol, "bias_grad");
+  expect_finite(db_ref, "bias_grad beta 0 (reference)");
+  expect_finite(db_blas, "bias_grad beta 0");
+  const auto old = random_vector(cols, 12);
+  auto acc_ref = old, acc_blas = old;
+  ref_.bias_grad(rows, cols, y_ref.data(), acc_ref.data(), 1.0f);
+  blas_.bias_grad(rows, cols, y_ref.data(), acc_blas.data(), 1.0f);
+  expect_close(plus(old, db_ref), acc_ref, tol, "bias_grad accumulate (reference)");
+  expect_close(acc_ref, acc_blas, tol, "bias_grad accumulate");
 }
 
 const auto kMatrixShapes = ::testing::Values(MatrixShape{1, 1}, MatrixShape{1, 13}, MatrixShape{7, 1},
@@ -430,14 +454,34 @@ TEST_P(ConvParity, ForwardAndBackward) {
   std::vector<float> dx_ref(c.batch * g.input_size()), dx_blas(dx_ref.size(), std::nanf(""));
   ref_.conv2d_backward(g, c.batch, x.data(), w.data(), dy.data(),
                        with_dx ? dx_ref.data() : nullptr, dw_ref.data(),
-                       with_bias ? db_ref.data() : nullptr);
+                       with_bias ? db_ref.data() : nullptr, 0.0f);
   blas_.conv2d_backward(g, c.batch, x.data(), w.data(), dy.data(),
                         with_dx ? dx_blas.data() : nullptr, dw_blas.data(),
-                        with_bias ? db_blas.data() : nullptr);
+                        with_bias ? db_blas.data() : nullptr, 0.0f);
   const Tolerance sum_tol{1e-5 + 2e-6 * sum_terms, 1e-5};
+  const Tolerance dx_tol{1e-5 + 2e-6 * g.out_channels * taps, 1e-5};
   expect_close(dw_ref, dw_blas, sum_tol, "dw");
   if (with_bias) expect_close(db_ref, db_blas, sum_tol, "db");
-  if (with_dx) expect_close(dx_ref, dx_blas, {1e-5 + 2e-6 * g.out_channels * taps, 1e-5}, "dx");
+  expect_finite(dw_blas, "dw beta 0");
+  if (with_bias) expect_finite(db_blas, "db beta 0");
+  if (with_dx) expect_close(dx_ref, dx_blas, dx_tol, "dx");
+
+  // beta 1: dw and db add to what they hold; dx is still assigned.
+  const auto dw_old = random_vector(dw_ref.size(), 60), db_old = random_vector(db_ref.size(), 61);
+  auto dw_acc_ref = dw_old, dw_acc_blas = dw_old, db_acc_ref = db_old, db_acc_blas = db_old;
+  std::fill(dx_blas.begin(), dx_blas.end(), std::nanf(""));
+  ref_.conv2d_backward(g, c.batch, x.data(), w.data(), dy.data(), nullptr, dw_acc_ref.data(),
+                       with_bias ? db_acc_ref.data() : nullptr, 1.0f);
+  blas_.conv2d_backward(g, c.batch, x.data(), w.data(), dy.data(),
+                        with_dx ? dx_blas.data() : nullptr, dw_acc_blas.data(),
+                        with_bias ? db_acc_blas.data() : nullptr, 1.0f);
+  expect_close(plus(dw_old, dw_ref), dw_acc_ref, sum_tol, "dw accumulate (reference)");
+  expect_close(dw_acc_ref, dw_acc_blas, sum_tol, "dw accumulate");
+  if (with_bias) {
+    expect_close(plus(db_old, db_ref), db_acc_ref, sum_tol, "db accumulate (reference)");
+    expect_close(db_acc_ref, db_acc_blas, sum_tol, "db accumulate");
+  }
+  if (with_dx) expect_close(dx_ref, dx_blas, dx_tol, "dx while accumulating");
 }
 
 // Conv2D + ReLU: the blas backend fuses the pair, the reference runs the
@@ -465,15 +509,34 @@ TEST_P(ConvParity, FusedRelu) {
   std::vector<float> dx_ref(c.batch * g.input_size()), dx_blas(dx_ref.size(), std::nanf(""));
   ref_.conv2d_relu_backward(g, c.batch, x.data(), w.data(), y_ref.data(), dy.data(),
                             with_dx ? dx_ref.data() : nullptr, dw_ref.data(),
-                            with_bias ? db_ref.data() : nullptr);
+                            with_bias ? db_ref.data() : nullptr, 0.0f);
   blas_.conv2d_relu_backward(g, c.batch, x.data(), w.data(), y_ref.data(), dy.data(),
                              with_dx ? dx_blas.data() : nullptr, dw_blas.data(),
-                             with_bias ? db_blas.data() : nullptr);
+                             with_bias ? db_blas.data() : nullptr, 0.0f);
   const Tolerance sum_tol{1e-5 + 2e-6 * sum_terms, 1e-5};
+  const Tolerance dx_tol{1e-5 + 2e-6 * g.out_channels * taps, 1e-5};
   expect_close(dw_ref, dw_blas, sum_tol, "relu dw");
   if (with_bias) expect_close(db_ref, db_blas, sum_tol, "relu db");
-  if (with_dx)
-    expect_close(dx_ref, dx_blas, {1e-5 + 2e-6 * g.out_channels * taps, 1e-5}, "relu dx");
+  expect_finite(dw_blas, "relu dw beta 0");
+  if (with_bias) expect_finite(db_blas, "relu db beta 0");
+  if (with_dx) expect_close(dx_ref, dx_blas, dx_tol, "relu dx");
+
+  // beta 1: dw and db add to what they hold; dx is still assigned.
+  const auto dw_old = random_vector(dw_ref.size(), 64), db_old = random_vector(db_ref.size(), 65);
+  auto dw_acc_ref = dw_old, dw_acc_blas = dw_old, db_acc_ref = db_old, db_acc_blas = db_old;
+  std::fill(dx_blas.begin(), dx_blas.end(), std::nanf(""));
+  ref_.conv2d_relu_backward(g, c.batch, x.data(), w.data(), y_ref.data(), dy.data(), nullptr,
+                            dw_acc_ref.data(), with_bias ? db_acc_ref.data() : nullptr, 1.0f);
+  blas_.conv2d_relu_backward(g, c.batch, x.data(), w.data(), y_ref.data(), dy.data(),
+                             with_dx ? dx_blas.data() : nullptr, dw_acc_blas.data(),
+                             with_bias ? db_acc_blas.data() : nullptr, 1.0f);
+  expect_close(plus(dw_old, dw_ref), dw_acc_ref, sum_tol, "relu dw accumulate (reference)");
+  expect_close(dw_acc_ref, dw_acc_blas, sum_tol, "relu dw accumulate");
+  if (with_bias) {
+    expect_close(plus(db_old, db_ref), db_acc_ref, sum_tol, "relu db accumulate (reference)");
+    expect_close(db_acc_ref, db_acc_blas, sum_tol, "relu db accumulate");
+  }
+  if (with_dx) expect_close(dx_ref, dx_blas, dx_tol, "relu dx while accumulating");
 }
 
 std::string conv_name(const ::testing::TestParamInfo<ConvParam>& info) {
@@ -637,18 +700,35 @@ TEST_P(BatchNormParity, TrainInferBackward) {
                                 y_blas.data());
   expect_close(y_ref, y_blas, tol, "infer y");
 
-  std::vector<float> dx_ref(g.size()), dx_blas(g.size()), dg_ref(g.channels),
-      dg_blas(g.channels), db_ref(g.channels), db_blas(g.channels);
+  const float nan = std::nanf("");
+  std::vector<float> dx_ref(g.size()), dx_blas(g.size()), dg_ref(g.channels, nan),
+      dg_blas(g.channels, nan), db_ref(g.channels, nan), db_blas(g.channels, nan);
   ref_.batchnorm_backward(g, x.data(), dy.data(), gp, mean_ref.data(), inv_ref.data(),
-                          dx_ref.data(), dg_ref.data(), db_ref.data());
+                          dx_ref.data(), dg_ref.data(), db_ref.data(), 0.0f);
   blas_.batchnorm_backward(g, x.data(), dy.data(), gp, mean_ref.data(), inv_ref.data(),
-                           dx_blas.data(), dg_blas.data(), db_blas.data());
+                           dx_blas.data(), dg_blas.data(), db_blas.data(), 0.0f);
   const double count = double(g.n) * g.spatial;
   const Tolerance sum_tol{1e-5 * std::sqrt(count) + 1e-5, 1e-4};
   // dx is a difference of O(1) terms scaled by invstd (up to 1/sqrt(eps) for count 1).
   expect_close(dx_ref, dx_blas, {1e-4, 1e-4}, "dx");
   expect_close(dg_ref, dg_blas, sum_tol, "dgamma");
   expect_close(db_ref, db_blas, sum_tol, "dbeta");
+  expect_finite(dg_blas, "dgamma beta 0");
+  expect_finite(db_blas, "dbeta beta 0");
+
+  // beta 1: dgamma and dbeta add to what they hold; dx is still assigned.
+  const auto dg_old = random_vector(g.channels, 86), db_old = random_vector(g.channels, 87);
+  auto dg_acc_ref = dg_old, dg_acc_blas = dg_old, db_acc_ref = db_old, db_acc_blas = db_old;
+  std::fill(dx_blas.begin(), dx_blas.end(), nan);
+  ref_.batchnorm_backward(g, x.data(), dy.data(), gp, mean_ref.data(), inv_ref.data(),
+                          dx_ref.data(), dg_acc_ref.data(), db_acc_ref.data(), 1.0f);
+  blas_.batchnorm_backward(g, x.data(), dy.data(), gp, mean_ref.data(), inv_ref.data(),
+                           dx_blas.data(), dg_acc_blas.data(), db_acc_blas.data(), 1.0f);
+  expect_close(dx_ref, dx_blas, {1e-4, 1e-4}, "dx while accumulating");
+  expect_close(plus(dg_old, dg_ref), dg_acc_ref, sum_tol, "dgamma accumulate (reference)");
+  expect_close(plus(db_old, db_ref), db_acc_ref, sum_tol, "dbeta accumulate (reference)");
+  expect_close(dg_acc_ref, dg_acc_blas, sum_tol, "dgamma accumulate");
+  expect_close(db_acc_ref, db_acc_blas, sum_tol, "dbeta accumulate");
 }
 
 INSTANTIATE_TEST_SUITE_P(

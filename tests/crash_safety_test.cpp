@@ -143,6 +143,7 @@ class PoisonGradient : public Layer {
   const Tensor& backward(const Tensor& dy, bool) override {
     dx_.resize(dy.shape());
     dx_.copy_from(dy);
+    w_.grad_beta();  // marks the gradient written: this layer assigns it
     w_.grad.fill(0);
     if (++calls_ == bad_call_) w_.grad[1] = bad_;
     return dx_;

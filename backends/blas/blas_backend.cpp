@@ -96,8 +96,12 @@ void BlasBackend::bias_add(int rows, int cols, const float* bias, float* y) {
   eigen::matrix(y, rows, cols).rowwise() += eigen::matrix(bias, 1, cols).row(0);
 }
 
-void BlasBackend::bias_grad(int rows, int cols, const float* dy, float* db) {
-  eigen::matrix(db, 1, cols).noalias() = eigen::matrix(dy, rows, cols).colwise().sum();
+void BlasBackend::bias_grad(int rows, int cols, const float* dy, float* db, float beta) {
+  if (beta == 0.0f)
+    eigen::matrix(db, 1, cols).noalias() = eigen::matrix(dy, rows, cols).colwise().sum();
+  else
+    eigen::matrix(db, 1, cols) =
+        eigen::matrix(dy, rows, cols).colwise().sum() + beta * eigen::matrix(db, 1, cols);
 }
 
 }  // namespace instnn

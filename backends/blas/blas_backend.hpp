@@ -36,7 +36,7 @@ class BlasBackend final : public Backend {
   void gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha, const float* a,
             int lda, const float* b, int ldb, float beta, float* c, int ldc) override;
   void bias_add(int rows, int cols, const float* bias, float* y) override;
-  void bias_grad(int rows, int cols, const float* dy, float* db) override;
+  void bias_grad(int rows, int cols, const float* dy, float* db, float beta) override;
 
   void activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
                           float* y) override;
@@ -82,12 +82,12 @@ class BlasBackend final : public Backend {
   void conv2d_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                       const float* b, float* y) override;
   void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
-                       const float* dy, float* dx, float* dw, float* db) override;
+                       const float* dy, float* dx, float* dw, float* db, float beta) override;
   void conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                            const float* b, float* y) override;
   void conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                             const float* y, const float* dy, float* dx, float* dw,
-                            float* db) override;
+                            float* db, float beta) override;
   void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
                          std::int32_t* argmax) override;
   void maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
@@ -104,7 +104,7 @@ class BlasBackend final : public Backend {
                                const float* running_var, float epsilon, float* y) override;
   void batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
                           const float* gamma, const float* batch_mean, const float* batch_invstd,
-                          float* dx, float* dgamma, float* dbeta) override;
+                          float* dx, float* dgamma, float* dbeta, float beta) override;
 
   void dropout_forward(std::size_t n, float rate, std::uint64_t seed, const float* x, float* mask,
                        float* y) override;
@@ -131,15 +131,17 @@ class BlasBackend final : public Backend {
   void conv_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                     const float* b, float* y, bool relu);
   void conv_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
-                     const float* relu_y, const float* dy, float* dx, float* dw, float* db);
+                     const float* relu_y, const float* dy, float* dx, float* dw, float* db,
+                     float beta);
   void conv2d_forward_im2col(const Conv2DGeometry& g, int samples, const float* x, const float* w,
                              const float* b, float* y, bool relu, ConvWorkspace& ws, bool nested);
   void conv2d_backward_im2col(const Conv2DGeometry& g, int samples, const float* x,
                               const float* w, const float* relu_y, const float* dy, float* dx,
                               float* dw, float* db, ConvWorkspace& ws, bool nested);
   // Threads that convolve separate ranges of samples; sizes their
-  // workspaces for conv_forward (or conv_backward).
-  int conv_parts(const Conv2DGeometry& g, int batch, bool backward);
+  // workspaces for conv_forward (or conv_backward; partial_grads: each
+  // part writes its dw/db to its own workspace, also with one part).
+  int conv_parts(const Conv2DGeometry& g, int batch, bool backward, bool partial_grads = false);
   // Parts for per-sample work over `elements` floats in all: one per thread
   // (at most one per sample), or one where waking the pool would cost more
   // than it saves.

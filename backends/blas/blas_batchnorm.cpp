@@ -115,7 +115,7 @@ void BlasBackend::batchnorm_forward_infer(const BatchNormGeometry& g, const floa
 void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
                                      const float* gamma, const float* batch_mean,
                                      const float* batch_invstd, float* dx, float* dgamma,
-                                     float* dbeta) {
+                                     float* dbeta, float beta) {
   const int c = g.channels;
   const int parts = sample_parts(g.n, batch_values(g));
   float* stats = channel_stats_.ensure(std::size_t(3 + 2 * parts) * c);
@@ -140,8 +140,13 @@ void BlasBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x,
       }
   });
   add_partials(partials, parts, 2 * c);
-  if (dbeta) eigen::array(dbeta, c) = sum_dy;
-  if (dgamma) eigen::array(dgamma, c) = sum_dy_xc * invstd;
+  if (beta == 0.0f) {
+    if (dbeta) eigen::array(dbeta, c) = sum_dy;
+    if (dgamma) eigen::array(dgamma, c) = sum_dy_xc * invstd;
+  } else {
+    if (dbeta) eigen::array(dbeta, c) = sum_dy + beta * eigen::array(dbeta, c);
+    if (dgamma) eigen::array(dgamma, c) = sum_dy_xc * invstd + beta * eigen::array(dgamma, c);
+  }
 
   // dx = gamma invstd dy - gamma invstd^3 / M * sum(dy (x-mean)) (x - mean)
   //      - gamma invstd / M * sum(dy)

@@ -30,7 +30,8 @@ int samples_per_run(const Conv2DGeometry& g, int samples) {
 
 }  // namespace
 
-int BlasBackend::conv_parts(const Conv2DGeometry& g, int batch, bool backward) {
+int BlasBackend::conv_parts(const Conv2DGeometry& g, int batch, bool backward,
+                            bool partial_grads) {
   const int parts = std::max(1, std::min(threads_, batch));
   if (int(conv_workspaces_.size()) < parts) conv_workspaces_.resize(parts);
   // Every workspace gets its size here, before the parallel region, so the
@@ -46,7 +47,8 @@ int BlasBackend::conv_parts(const Conv2DGeometry& g, int batch, bool backward) {
       ws.columns.ensure(taps * width);
       ws.channel_major.ensure(std::size_t(g.out_channels) * width);
     }
-    if (backward && parts > 1) ws.gradients.ensure(g.weight_size() + g.out_channels);
+    if (backward && (parts > 1 || partial_grads))
+      ws.gradients.ensure(g.weight_size() + g.out_channels);
   }
   return parts;
 }
@@ -72,14 +74,14 @@ void BlasBackend::conv2d_relu_forward(const Conv2DGeometry& g, int batch, const 
 
 void BlasBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const float* x,
                                   const float* w, const float* dy, float* dx, float* dw,
-                                  float* db) {
-  conv_backward(g, batch, x, w, nullptr, dy, dx, dw, db);
+                                  float* db, float beta) {
+  conv_backward(g, batch, x, w, nullptr, dy, dx, dw, db, beta);
 }
 
 void BlasBackend::conv2d_relu_backward(const Conv2DGeometry& g, int batch, const float* x,
                                        const float* w, const float* y, const float* dy,
-                                       float* dx, float* dw, float* db) {
-  conv_backward(g, batch, x, w, y, dy, dx, dw, db);
+                                       float* dx, float* dw, float* db, float beta) {
+  conv_backward(g, batch, x, w, y, dy, dx, dw, db, beta);
 }
 
 void BlasBackend::conv_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
@@ -100,9 +102,13 @@ void BlasBackend::conv_forward(const Conv2DGeometry& g, int batch, const float* 
 
 void BlasBackend::conv_backward(const Conv2DGeometry& g, int batch, const float* x,
                                 const float* w, const float* relu_y, const float* dy, float* dx,
-                                float* dw, float* db) {
-  const int parts = conv_parts(g, batch, true);
+                                float* dw, float* db, float beta) {
+  // Partial sums in the workspaces when there are several parts, or when
+  // the result is added to dw/db (the part kernels assign).
+  const bool partial = beta != 0.0f;
+  const int parts = conv_parts(g, batch, true, partial);
   const bool nested = parts > 1;
+  const bool partials = nested || partial;
   const std::size_t grad_size = g.weight_size() + g.out_channels;
   for_sample_ranges(parts, batch, [&](int part, int begin, int end) {
     const int count = end - begin;
@@ -110,7 +116,7 @@ void BlasBackend::conv_backward(const Conv2DGeometry& g, int batch, const float*
     // One part writes the result directly; several write partial sums.
     float* part_dw = dw;
     float* part_db = db;
-    if (nested) {
+    if (partials) {
       part_dw = ws.gradients.ensure(grad_size);
       part_db = db ? part_dw + g.weight_size() : nullptr;
     }
@@ -123,12 +129,18 @@ void BlasBackend::conv_backward(const Conv2DGeometry& g, int batch, const float*
     else
       conv2d_backward_im2col(g, count, xs, w, ys, dys, dxs, part_dw, part_db, ws, nested);
   });
-  if (!nested) return;
-  std::memcpy(dw, conv_workspaces_[0].gradients.ensure(grad_size), sizeof(float) * g.weight_size());
-  if (db)
-    std::memcpy(db, conv_workspaces_[0].gradients.ensure(grad_size) + g.weight_size(),
-                sizeof(float) * g.out_channels);
-  for (int part = 1; part < parts; ++part) {
+  if (!partials) return;
+  if (beta == 0.0f) {
+    std::memcpy(dw, conv_workspaces_[0].gradients.ensure(grad_size),
+                sizeof(float) * g.weight_size());
+    if (db)
+      std::memcpy(db, conv_workspaces_[0].gradients.ensure(grad_size) + g.weight_size(),
+                  sizeof(float) * g.out_channels);
+  } else if (beta != 1.0f) {
+    eigen::array(dw, g.weight_size()) *= beta;
+    if (db) eigen::array(db, g.out_channels) *= beta;
+  }
+  for (int part = beta == 0.0f ? 1 : 0; part < parts; ++part) {
     const float* partial = conv_workspaces_[part].gradients.ensure(grad_size);
     eigen::array(dw, g.weight_size()) += eigen::array(partial, g.weight_size());
     if (db)

@@ -13,6 +13,12 @@ namespace instnn {
 
 namespace {
 
+// A parameter gradient's new value: the computed sum, plus beta times the
+// old value unless beta is 0 (then the old value, maybe NaN, is ignored).
+float with_beta(double sum, float beta, float old) {
+  return beta == 0.0f ? float(sum) : float(sum + double(beta) * old);
+}
+
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // log(1 + e^x) without overflow for large x.
@@ -98,11 +104,11 @@ void ReferenceBackend::bias_add(int rows, int cols, const float* bias, float* y)
     for (int c = 0; c < cols; ++c) y[r * cols + c] += bias[c];
 }
 
-void ReferenceBackend::bias_grad(int rows, int cols, const float* dy, float* db) {
+void ReferenceBackend::bias_grad(int rows, int cols, const float* dy, float* db, float beta) {
   for (int c = 0; c < cols; ++c) {
     double sum = 0;
     for (int r = 0; r < rows; ++r) sum += dy[r * cols + c];
-    db[c] = float(sum);
+    db[c] = with_beta(sum, beta, db[c]);
   }
 }
 
@@ -352,7 +358,7 @@ void ReferenceBackend::conv2d_forward(const Conv2DGeometry& g, int batch, const 
 
 void ReferenceBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const float* x,
                                        const float* w, const float* dy, float* dx, float* dw,
-                                       float* db) {
+                                       float* db, float beta) {
   const int ho = g.out_height(), wo = g.out_width();
   std::vector<double> dw_sum(g.weight_size(), 0.0);
   std::vector<double> db_sum(g.out_channels, 0.0);
@@ -381,9 +387,9 @@ void ReferenceBackend::conv2d_backward(const Conv2DGeometry& g, int batch, const
     if (dx)
       for (std::size_t i = 0; i < dx_sum.size(); ++i) dx[s * g.input_size() + i] = float(dx_sum[i]);
   }
-  for (std::size_t i = 0; i < dw_sum.size(); ++i) dw[i] = float(dw_sum[i]);
+  for (std::size_t i = 0; i < dw_sum.size(); ++i) dw[i] = with_beta(dw_sum[i], beta, dw[i]);
   if (db)
-    for (int co = 0; co < g.out_channels; ++co) db[co] = float(db_sum[co]);
+    for (int co = 0; co < g.out_channels; ++co) db[co] = with_beta(db_sum[co], beta, db[co]);
 }
 
 void ReferenceBackend::maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x,
@@ -506,7 +512,7 @@ void ReferenceBackend::batchnorm_forward_infer(const BatchNormGeometry& g, const
 void ReferenceBackend::batchnorm_backward(const BatchNormGeometry& g, const float* x,
                                           const float* dy, const float* gamma,
                                           const float* batch_mean, const float* batch_invstd,
-                                          float* dx, float* dgamma, float* dbeta) {
+                                          float* dx, float* dgamma, float* dbeta, float beta) {
   const double count = double(g.n) * g.spatial;
   for (int c = 0; c < g.channels; ++c) {
     const double mean = batch_mean[c], invstd = batch_invstd[c];
@@ -517,8 +523,8 @@ void ReferenceBackend::batchnorm_backward(const BatchNormGeometry& g, const floa
         sum_dy += dy[i];
         sum_dy_xhat += dy[i] * (x[i] - mean) * invstd;
       }
-    if (dgamma) dgamma[c] = float(sum_dy_xhat);
-    if (dbeta) dbeta[c] = float(sum_dy);
+    if (dgamma) dgamma[c] = with_beta(sum_dy_xhat, beta, dgamma[c]);
+    if (dbeta) dbeta[c] = with_beta(sum_dy, beta, dbeta[c]);
     // dx = gamma * invstd / M * (M dy - sum(dy) - xhat * sum(dy * xhat))
     const double k = at_or(gamma, c, 1.0f) * invstd / count;
     for (int s = 0; s < g.n; ++s)

@@ -17,7 +17,7 @@ class ReferenceBackend final : public Backend {
   void gemm(Transpose trans_a, Transpose trans_b, int m, int n, int k, float alpha, const float* a,
             int lda, const float* b, int ldb, float beta, float* c, int ldc) override;
   void bias_add(int rows, int cols, const float* bias, float* y) override;
-  void bias_grad(int rows, int cols, const float* dy, float* db) override;
+  void bias_grad(int rows, int cols, const float* dy, float* db, float beta) override;
 
   void activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
                           float* y) override;
@@ -63,7 +63,7 @@ class ReferenceBackend final : public Backend {
   void conv2d_forward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
                       const float* b, float* y) override;
   void conv2d_backward(const Conv2DGeometry& g, int batch, const float* x, const float* w,
-                       const float* dy, float* dx, float* dw, float* db) override;
+                       const float* dy, float* dx, float* dw, float* db, float beta) override;
   void maxpool2d_forward(const Pool2DGeometry& g, int batch, const float* x, float* y,
                          std::int32_t* argmax) override;
   void maxpool2d_backward(const Pool2DGeometry& g, int batch, const float* dy,
@@ -80,7 +80,7 @@ class ReferenceBackend final : public Backend {
                                const float* running_var, float epsilon, float* y) override;
   void batchnorm_backward(const BatchNormGeometry& g, const float* x, const float* dy,
                           const float* gamma, const float* batch_mean, const float* batch_invstd,
-                          float* dx, float* dgamma, float* dbeta) override;
+                          float* dx, float* dgamma, float* dbeta, float beta) override;
 
   void dropout_forward(std::size_t n, float rate, std::uint64_t seed, const float* x, float* mask,
                        float* y) override;

@@ -4,8 +4,11 @@
 // backward(w) must return dL/dx and fill dL/dparams. Central differences in
 // double around float32 forwards; an element passes when
 // |numeric - analytic| <= atol + rtol * max(|numeric|, |analytic|).
-// Parameter gradients are pre-filled with NaN (they must be assigned, not
-// accumulated), and a second backward must give identical results.
+// Parameter gradients accumulate (core/parameter.hpp): before each backward
+// the check calls zero_grad() and pre-fills them with NaN (the first write
+// after zero_grad() must assign, ignoring the old contents); a second
+// backward WITHOUT zero_grad() must double them (the writes add), and one
+// after zero_grad() must give the first results again.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -85,6 +88,34 @@ double central_difference(float& v, double eps, const Loss& loss) {
   return (plus - minus) / (2 * eps);
 }
 
+// Parameters as a trainer sees them before a step's backward: zero_grad(),
+// then NaN, which the first write must ignore.
+inline void zero_grad_with_nan(Layer& layer) {
+  for (Parameter* p : layer.params()) {
+    p->zero_grad();
+    p->grad.fill(std::nanf(""));
+  }
+}
+
+// After a backward that gave param_grads, runs `backward` once more without
+// zero_grad(): every parameter gradient must now be twice param_grads.
+template <typename Backward>
+void expect_gradients_accumulate(Layer& layer, const std::vector<std::vector<float>>& param_grads,
+                                 const Backward& backward) {
+  backward();
+  auto params = layer.params();
+  ASSERT_EQ(params.size(), param_grads.size());
+  for (std::size_t p = 0; p < params.size(); ++p) {
+    EXPECT_TRUE(params[p]->grad_written()) << params[p]->name << ": backward did not write it";
+    for (std::size_t i = 0; i < param_grads[p].size(); ++i) {
+      const double twice = 2.0 * param_grads[p][i], got = params[p]->grad[i];
+      EXPECT_LE(std::fabs(got - twice), 1e-6 + 1e-5 * std::fabs(twice))
+          << params[p]->name << "[" << i << "]: a second backward without zero_grad() gave "
+          << got << ", not twice " << param_grads[p][i] << " (gradients must accumulate)";
+    }
+  }
+}
+
 // Compares each parameter's analytic gradient (param_grads, in params()
 // order) with `numeric(value)`.
 template <typename Numeric>
@@ -118,7 +149,7 @@ inline void check_layer_gradients(Layer& layer, Backend& backend, const Shape& b
   probe();
 
   auto analytic = [&](std::vector<std::vector<float>>& param_grads) {
-    for (Parameter* p : layer.params()) p->grad.fill(std::nanf(""));
+    zero_grad_with_nan(layer);
     probe();
     const Tensor& dx = layer.backward(w, true);
     EXPECT_EQ(dx.shape(), x.shape()) << layer.name() << ": dx shape";
@@ -128,9 +159,11 @@ inline void check_layer_gradients(Layer& layer, Backend& backend, const Shape& b
   };
   std::vector<std::vector<float>> pg, pg2;
   const std::vector<float> dx = analytic(pg);
+  expect_gradients_accumulate(layer, pg, [&] { layer.backward(w, true); });
   const std::vector<float> dx2 = analytic(pg2);
   EXPECT_EQ(dx, dx2) << layer.name() << ": backward is not repeatable";
-  EXPECT_EQ(pg, pg2) << layer.name() << ": parameter gradients accumulate instead of assign";
+  EXPECT_EQ(pg, pg2) << layer.name() << ": after zero_grad() the parameter gradients must be "
+                        "assigned again";
 
   auto numeric = [&](float& v) { return central_difference(v, o.eps, probe); };
   for (std::size_t i : sampled_indices(x.size(), o.max_checks))
@@ -171,7 +204,7 @@ inline void check_multi_input_gradients(Layer& layer, Backend& backend,
 
   auto need = std::make_unique<bool[]>(k);  // std::vector<bool> has no span
   auto analytic = [&](std::vector<std::vector<float>>& param_grads) {
-    for (Parameter* p : layer.params()) p->grad.fill(std::nanf(""));
+    zero_grad_with_nan(layer);
     probe();
     const std::span<const Tensor> dx = layer.backward_inputs(w, {need.get(), k});
     EXPECT_EQ(dx.size(), k) << layer.name() << ": one gradient per input";
@@ -190,8 +223,10 @@ inline void check_multi_input_gradients(Layer& layer, Backend& backend,
   std::fill_n(need.get(), k, true);
   std::vector<std::vector<float>> pg, pg2;
   const std::vector<std::vector<float>> dx = analytic(pg);
+  expect_gradients_accumulate(layer, pg, [&] { layer.backward_inputs(w, {need.get(), k}); });
   EXPECT_EQ(dx, analytic(pg2)) << layer.name() << ": backward is not repeatable";
-  EXPECT_EQ(pg, pg2) << layer.name() << ": parameter gradients accumulate instead of assign";
+  EXPECT_EQ(pg, pg2) << layer.name() << ": after zero_grad() the parameter gradients must be "
+                        "assigned again";
   for (std::size_t skip = 0; k > 1 && skip < k; ++skip) {
     std::fill_n(need.get(), k, true);
     need[skip] = false;
