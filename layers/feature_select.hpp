@@ -51,6 +51,7 @@ class Slice : public FeatureSelection {
 
   std::string type() const override { return "Slice"; }
   nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;  // COPY_MASKED (COPY when whole)
 
  protected:
   void resolve(int features, const Shape& input_shape) override;
@@ -71,6 +72,7 @@ class Gather : public FeatureSelection {
 
   std::string type() const override { return "Gather"; }
   nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;  // COPY_MASKED
 
  protected:
   void resolve(int features, const Shape& input_shape) override;
