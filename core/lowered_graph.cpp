@@ -55,12 +55,6 @@ std::vector<int> LoweredGraph::use_counts() const {
   return uses;
 }
 
-int LoweredGraph::producer(int value) const {
-  for (std::size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].output == value) return static_cast<int>(i);
-  return -1;
-}
-
 bool LoweredGraph::weights_shared(const LoweredOp& op) const {
   if (op.source == nullptr) return false;
   return std::any_of(ops.begin(), ops.end(), [&](const LoweredOp& other) {

@@ -125,8 +125,6 @@ struct LoweredGraph {
   // How often each value is needed: once per op that reads it (an op
   // reading it twice counts once) plus once per place in `outputs`.
   std::vector<int> use_counts() const;
-  // Index of the op producing `value`, or -1 for a model input.
-  int producer(int value) const;
   // Whether another op carries the same trained weights as `op` (its layer
   // is applied more than once): they are one matrix in the file, so no
   // application may fold anything into them.
