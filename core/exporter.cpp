@@ -221,12 +221,10 @@ LayerGraph sequential_layer_graph(const Sequential& model) {
 ExportResult export_instructions(Sequential& model, const ExportOptions& options) {
   const LayerGraph graph = sequential_layer_graph(model);
   ExportSource source;
-  source.predict = [&model](const std::vector<Tensor>& inputs) {
-    Tensor y = model.predict(inputs.at(0));
+  source.predict = [&model](const Tensor& x) {
+    Tensor y = model.predict(x);
     apply_export_head(model, y);
-    std::vector<Tensor> outputs;
-    outputs.push_back(std::move(y));
-    return outputs;
+    return y;
   };
   if (model.compiled()) source.output_heads = {model.loss().export_activation()};
   source.sample_inputs = &model.sample_inputs();
@@ -269,35 +267,32 @@ ExportResult export_graph(const LayerGraph& graph, const ExportSource& source, c
                    " do not have the model's ", features, " features per row");
       INSTNN_CHECK(bool(source.predict), ConfigError, "export: validation rows but no way to run the model");
       const std::size_t n = std::min<std::size_t>(options.validation_samples, std::size_t(rows->dim(0)));
-      std::vector<Tensor> x;  // one per model input
-      for (const LayerGraph::Input& input : graph.inputs) {
-        Shape batch = Shape{static_cast<std::int64_t>(n)};
-        for (int i = 0; i < input.shape.rank(); ++i) batch.push_back(input.shape[i]);
-        x.emplace_back(batch);
+      // One input: [n, ...shape]; several: [n, F], side by side.
+      Shape batch = Shape{static_cast<std::int64_t>(n)};
+      if (graph.inputs.size() == 1) {
+        for (int i = 0; i < graph.inputs[0].shape.rank(); ++i) batch.push_back(graph.inputs[0].shape[i]);
+      } else {
+        batch.push_back(static_cast<std::int64_t>(features));
       }
+      Tensor x(batch);
       in.resize(n);
       expected.resize(n);
       for (std::size_t r = 0; r < n; ++r) {
         in[r].assign(rows->data() + r * features, rows->data() + (r + 1) * features);
-        std::size_t f = 0;
-        for (std::size_t i = 0; i < x.size(); ++i) {
-          const std::size_t size = graph.inputs[i].shape.size();
-          for (std::size_t k = 0; k < size; ++k, ++f) {
-            float v = in[r][f];
-            if (!scale.empty()) v *= scale[f];
-            if (!offset.empty()) v += offset[f];
-            x[i][r * size + k] = v;
-          }
+        for (std::size_t f = 0; f < features; ++f) {
+          float v = in[r][f];
+          if (!scale.empty()) v *= scale[f];
+          if (!offset.empty()) v += offset[f];
+          x[r * features + f] = v;
         }
       }
-      const std::vector<Tensor> y = source.predict(x);
-      INSTNN_CHECK(y.size() == graph.outputs.size(), Error, "export: the model gives ", y.size(),
-                   " outputs but its graph has ", graph.outputs.size());
-      for (std::size_t r = 0; r < n; ++r)
-        for (const Tensor& out : y) {
-          const std::size_t size = out.shape().size_per_sample();
-          expected[r].insert(expected[r].end(), out.data() + r * size, out.data() + (r + 1) * size);
-        }
+      const Tensor y = source.predict(x);
+      std::size_t outputs = 0;
+      for (int v : lowered.outputs) outputs += lowered.values[std::size_t(v)].size();
+      INSTNN_CHECK(y.rank() >= 1 && std::size_t(y.dim(0)) == n && y.shape().size_per_sample() == outputs, Error,
+                   "export: the model gives outputs of shape ", y.shape().to_string(), " for ", n,
+                   " rows; its graph has ", outputs, " output values per row");
+      for (std::size_t r = 0; r < n; ++r) expected[r].assign(y.data() + r * outputs, y.data() + (r + 1) * outputs);
     }
   }
 

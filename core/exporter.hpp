@@ -104,10 +104,12 @@ struct ExportResult {
 
 // What export_graph needs from the trained model besides its graph.
 struct ExportSource {
-  // Runs the model in inference mode: one tensor per model input
-  // ([n, ...input shape], in declaration order) -> one tensor per model
-  // output ([n, ...], in output order), with output_heads already applied.
-  std::function<std::vector<Tensor>(const std::vector<Tensor>& inputs)> predict;
+  // Runs the model in inference mode, as Model::predict(const Tensor&):
+  // x is [n, ...input shape] for one input, [n, F] (the inputs side by side
+  // in declaration order) for several; returns [n, ...output shape] for one
+  // output, [n, total output size] (side by side in output order) for
+  // several, with output_heads already applied.
+  std::function<Tensor(const Tensor& x)> predict;
   // Per model output, the activation the export appends after it ("SOFTMAX"
   // or "SIGMOID": Loss::export_activation()), or nullopt; empty: none.
   std::vector<std::optional<std::string>> output_heads;

@@ -99,10 +99,46 @@ class GraphBuilder {
     return out;
   }
 
+  // As Model::predict: inputs side by side in, outputs side by side out
+  // (a single input keeps its shape).
   ExportSource source() const {
     ExportSource s;
-    s.predict = [this](const std::vector<Tensor>& inputs) { return run(inputs); };
+    s.predict = [this](const Tensor& x) {
+      const std::vector<Tensor> out = run(split(x));
+      std::size_t width = 0;
+      for (const Tensor& t : out) width += t.shape().size_per_sample();
+      const std::int64_t n = x.dim(0);
+      Tensor y(Shape{n, static_cast<std::int64_t>(width)});
+      for (std::int64_t r = 0; r < n; ++r) {
+        std::size_t j = 0;
+        for (const Tensor& t : out) {
+          const std::size_t size = t.shape().size_per_sample();
+          for (std::size_t k = 0; k < size; ++k, ++j) y[std::size_t(r) * width + j] = t[std::size_t(r) * size + k];
+        }
+      }
+      return y;
+    };
     return s;
+  }
+
+  // Rows [n, F] (or [n, ...shape] for one input) -> one tensor per input.
+  std::vector<Tensor> split(const Tensor& x) const {
+    const std::int64_t n = x.dim(0);
+    const std::size_t F = features();
+    std::vector<Tensor> parts;
+    for (const auto& in : graph_.inputs) {
+      Shape batch{n};
+      for (int i = 0; i < in.shape.rank(); ++i) batch.push_back(in.shape[i]);
+      parts.emplace_back(batch);
+    }
+    for (std::size_t r = 0; r < std::size_t(n); ++r) {
+      std::size_t f = 0;
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        const std::size_t size = graph_.inputs[i].shape.size();
+        for (std::size_t k = 0; k < size; ++k, ++f) parts[i][r * size + k] = x[r * F + f];
+      }
+    }
+    return parts;
   }
 
   // Random rows [n, F] in the file's input space.
@@ -124,20 +160,7 @@ class GraphBuilder {
     auto engine = inference::InstructionModel::load_string(inference::write_model_json(r.model));
     const Tensor x = rows(12, 77);
     const std::size_t F = features();
-    std::vector<Tensor> split;
-    for (const auto& in : graph_.inputs) {
-      Shape batch{12};
-      for (int i = 0; i < in.shape.rank(); ++i) batch.push_back(in.shape[i]);
-      split.emplace_back(batch);
-    }
-    for (std::size_t r = 0; r < 12; ++r) {
-      std::size_t f = 0;
-      for (std::size_t i = 0; i < split.size(); ++i) {
-        const std::size_t size = graph_.inputs[i].shape.size();
-        for (std::size_t k = 0; k < size; ++k, ++f) split[i][r * size + k] = x[r * F + f];
-      }
-    }
-    const std::vector<Tensor> expected = run(split);
+    const std::vector<Tensor> expected = run(split(x));
     double diff = 0;
     for (std::size_t r = 0; r < 12; ++r) {
       const std::vector<float> got = engine.predict(std::span<const float>(x.data() + r * F, F));
