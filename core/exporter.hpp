@@ -1,7 +1,13 @@
-// Lowers a trained model (Model or Sequential) to an instruction-model file.
+// Lowers a trained model to an instruction-model file: export_graph for
+// any graph of layer applications (named inputs, merges, shared layers),
+// export_instructions for a trained Model (a Sequential is its chain case).
 //
 //   ExportResult r = export_instructions(model, {.target = ExportTarget::Portable});
 //   inference::write_model_file(r.model, "model.json");
+//
+// The steps, one file each: core/lowering.hpp (layers' lower()),
+// core/lowered_graph.hpp, core/lowering_passes.hpp, core/buffer_plan.hpp,
+// core/instruction_emitter.hpp (+ portable_emitter, native_emitter).
 //
 // Inference-mode semantics only: Dropout vanishes, BatchNorm uses its
 // running statistics (folded into the preceding Dense/Conv2D when it can
@@ -13,6 +19,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+#include <optional>
+
+#include "instnn/core/layer_graph.hpp"
 #include "instnn/core/sequential.hpp"
 #include "instnn/inference/model_info.hpp"
 
@@ -34,14 +44,18 @@ struct ExportOptions {
   // 1e-5 are embedded as validation_data (see ExportValidation). 0: none.
   std::size_t validation_samples = 8;
   // Input feature names (array notation allowed: "pixel[784]"); they must
-  // add up to the model's input size. Default: {"input[F]"}.
+  // add up to the model's input size (all inputs). Default: one entry per
+  // model input, its name with its size ("pixels[784]", or "age" for one
+  // value); a Sequential's input is named "input".
   std::vector<std::string> features{};
   // Preprocessing folded into the file so it takes raw features:
   // model_input = raw * input_scale + input_offset, per feature (or one value
   // for all). Empty: the file takes the model's inputs as they are.
   std::vector<float> input_scale{}, input_offset{};
-  // Validation rows in the file's input space ([n, F]); default: the first
-  // training inputs the model saw (Sequential::sample_inputs()).
+  // Validation rows in the file's input space ([n, F], a row being the
+  // model's inputs side by side in declaration order, as the file takes
+  // them); default: the first training inputs the model saw
+  // (Sequential::sample_inputs(), ExportSource::sample_inputs).
   const Tensor* validation_inputs = nullptr;
 };
 
@@ -88,14 +102,35 @@ struct ExportResult {
   ExportValidation validation;
 };
 
-// Applies to model outputs [n, k] what the export appends after the last
-// layer (SOFTMAX for a softmax cross-entropy head, SIGMOID for BCE from
-// logits), so they can be compared with an engine's outputs.
+// What export_graph needs from the trained model besides its graph.
+struct ExportSource {
+  // Runs the model in inference mode, as Model::predict(const Tensor&):
+  // x is [n, ...input shape] for one input, [n, F] (the inputs side by side
+  // in declaration order) for several; returns [n, ...output shape] for one
+  // output, [n, total output size] (side by side in output order) for
+  // several, with output_heads already applied.
+  std::function<Tensor(const Tensor& x)> predict;
+  // Per model output, the activation the export appends after it ("SOFTMAX"
+  // or "SIGMOID": Loss::export_activation()), or nullopt; empty: none.
+  std::vector<std::optional<std::string>> output_heads;
+  // Default validation rows ([n, F], file input space); may be null or empty.
+  const Tensor* sample_inputs = nullptr;
+};
+
+// Applies to model outputs [n, k] (several outputs side by side) what the
+// export appends after each output (SOFTMAX for a softmax cross-entropy
+// head, SIGMOID for BCE from logits), so they can be compared with an
+// engine's outputs.
 void apply_export_head(Model& model, Tensor& outputs);
 
 // Throws ConfigError naming the layer when a layer cannot be exported, or
 // when Portable is requested for a model that needs Native; Error when
 // instnn's engine rejects the file or disagrees with the model (a bug).
 ExportResult export_instructions(Model& model, const ExportOptions& options = {});
+
+// The same for a graph (core/layer_graph.hpp; its layers built): each model
+// input one leading buffer in declaration order, several outputs side by
+// side in the last buffer, a shared layer's weights written once.
+ExportResult export_graph(const LayerGraph& graph, const ExportSource& source, const ExportOptions& options = {});
 
 }  // namespace instnn

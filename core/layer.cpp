@@ -31,7 +31,9 @@ std::size_t Layer::param_count() {
 
 void Layer::lower(Lowering&) const {
   throw ConfigError("layer '" + name_ + "' of type " + type() +
-                    " cannot be exported to the instruction format");
+                    " cannot be exported to the instruction format: implement " + type() +
+                    "::lower(Lowering&), appending a predefined op (Lowering::add, e.g. LoweredOp::Kind::Dense) "
+                    "or emitting format instructions (Lowering::instruction); see core/lowering.hpp");
 }
 
 void Layer::build_inputs(std::span<const Shape> input_shapes, Rng& rng) {

@@ -187,8 +187,10 @@ class Layer {
   // "name"; from_config of the same layer type must rebuild it exactly.
   virtual nlohmann::json config() const = 0;
 
-  // Appends this layer's inference-mode computation to an export. The
-  // default throws ConfigError naming the layer: not every layer exports.
+  // Appends this layer's inference-mode computation to an export, once per
+  // application of the layer (core/lowering.hpp: the inputs' values and
+  // shapes, predefined ops, format instructions). The default throws
+  // ConfigError naming the layer and what to implement.
   virtual void lower(Lowering& lowering) const;
 
  protected:

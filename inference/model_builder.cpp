@@ -21,17 +21,28 @@ std::size_t ModelBuilder::buffer(std::size_t size) {
   return info_.buffer_sizes.size() - 1;
 }
 
+std::size_t ModelBuilder::add_weights(WeightMatrix weights, std::vector<float> bias) {
+  info_.weights.push_back(std::move(weights));
+  info_.bias.push_back(std::move(bias));
+  return info_.weights.size() - 1;
+}
+
 std::size_t ModelBuilder::add_parameters(std::vector<float> values) {
   if (!info_.parameters) info_.parameters.emplace();
   info_.parameters->push_back(std::move(values));
   return info_.parameters->size() - 1;
 }
 
+std::size_t ModelBuilder::add_map(LookupMap map) {
+  if (!info_.maps) info_.maps.emplace();
+  info_.maps->push_back(std::move(map));
+  return info_.maps->size() - 1;
+}
+
 ModelBuilder& ModelBuilder::dot(std::size_t input, std::size_t output, WeightMatrix weights, std::vector<float> bias,
                                 std::optional<Activation> activation) {
-  info_.weights.push_back(std::move(weights));
-  info_.bias.push_back(std::move(bias));
-  return dot_shared(input, output, info_.weights.size() - 1, activation);
+  const std::size_t index = add_weights(std::move(weights), std::move(bias));
+  return dot_shared(input, output, index, activation);
 }
 
 ModelBuilder& ModelBuilder::dot_shared(std::size_t input, std::size_t output, std::size_t weights_index,
@@ -101,17 +112,16 @@ ModelBuilder& ModelBuilder::map_transform(std::size_t input, std::size_t output,
                                           std::size_t internal_output_index,
                                           std::vector<std::pair<int, std::vector<float>>> table,
                                           std::vector<float> default_values) {
-  if (!info_.maps) info_.maps.emplace();
   LookupMap map;
   for (auto& [key, vector] : table) map.entries.emplace_back(std::to_string(key), std::move(vector));
-  info_.maps->push_back(std::move(map));
+  const std::size_t map_index = add_map(std::move(map));
   Instruction inst;
   inst.type = InstructionType::MapTransform;
   inst.input = input;
   inst.output = output;
   inst.internal_input_index = internal_input_index;
   inst.internal_output_index = internal_output_index;
-  inst.map = info_.maps->size() - 1;
+  inst.map = map_index;
   inst.size = default_values.size();
   inst.default_values = std::move(default_values);
   return instruction(std::move(inst));
@@ -150,14 +160,12 @@ ModelBuilder& ModelBuilder::reduce_sum(std::size_t input, std::size_t output) {
 
 ModelBuilder& ModelBuilder::attention(std::size_t input, std::size_t key, std::size_t output, WeightMatrix weights,
                                       std::vector<float> bias) {
-  info_.weights.push_back(std::move(weights));
-  info_.bias.push_back(std::move(bias));
   Instruction inst;
   inst.type = InstructionType::Attention;
   inst.input = input;
   inst.key = key;
   inst.output = output;
-  inst.weights = info_.weights.size() - 1;
+  inst.weights = add_weights(std::move(weights), std::move(bias));
   return instruction(std::move(inst));
 }
 
@@ -166,13 +174,11 @@ ModelBuilder& ModelBuilder::conv2d(std::size_t input, std::size_t output, std::s
                                    std::array<std::size_t, 2> stride, std::array<std::size_t, 2> padding,
                                    WeightMatrix weights, std::vector<float> bias,
                                    std::optional<Activation> activation) {
-  info_.weights.push_back(std::move(weights));
-  info_.bias.push_back(std::move(bias));
   Instruction inst;
   inst.type = InstructionType::Conv2D;
   inst.input = input;
   inst.output = output;
-  inst.weights = info_.weights.size() - 1;
+  inst.weights = add_weights(std::move(weights), std::move(bias));
   inst.channels = channels;
   inst.height = height;
   inst.width = width;

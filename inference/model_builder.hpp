@@ -26,11 +26,17 @@ class ModelBuilder {
   ModelBuilder& feature_size(std::size_t size);
   // Appends a buffer and returns its index.
   std::size_t buffer(std::size_t size);
+  // Appends a weight matrix ([outputs][inputs]) with its bias, a parameter
+  // vector, or a lookup table, and returns the index instructions name it by
+  // (dot_shared, Instruction::weights / parameters / map).
+  std::size_t add_weights(WeightMatrix weights, std::vector<float> bias);
+  std::size_t add_parameters(std::vector<float> values);
+  std::size_t add_map(LookupMap map);
 
   // Each of these appends one instruction; matrices are [outputs][inputs].
   ModelBuilder& dot(std::size_t input, std::size_t output, WeightMatrix weights, std::vector<float> bias,
                     std::optional<Activation> activation = std::nullopt);
-  // A DOT that reuses the weights of an earlier dense instruction.
+  // A DOT that uses weights added earlier (add_weights, or by an earlier dot).
   ModelBuilder& dot_shared(std::size_t input, std::size_t output, std::size_t weights_index,
                            std::optional<Activation> activation = std::nullopt);
   ModelBuilder& activation(std::size_t buffer, Activation activation);
@@ -72,7 +78,6 @@ class ModelBuilder {
   InstructionModel build(const LoadOptions& options = {}) const;
 
  private:
-  std::size_t add_parameters(std::vector<float> values);
   ModelInfo info_;
 };
 

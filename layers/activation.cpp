@@ -101,8 +101,7 @@ void Activation::lower(Lowering& lowering) const {
   if (spec_.kind == ActivationKind::Linear) return;
   LoweredOp op;
   op.kind = LoweredOp::Kind::Activation;
-  op.layer = name();
-  op.input_shape = op.output_shape = input_shape();
+  op.output_shape = input_shape();
   op.activation = spec_;
   lowering.add(std::move(op));
 }
@@ -110,8 +109,7 @@ void Activation::lower(Lowering& lowering) const {
 void Softmax::lower(Lowering& lowering) const {
   LoweredOp op;
   op.kind = LoweredOp::Kind::Softmax;
-  op.layer = name();
-  op.input_shape = op.output_shape = input_shape();
+  op.output_shape = input_shape();
   lowering.add(std::move(op));
 }
 

@@ -111,8 +111,7 @@ nlohmann::json BatchNorm::config() const {
 void BatchNorm::lower(Lowering& lowering) const {
   LoweredOp op;
   op.kind = LoweredOp::Kind::BatchNorm;
-  op.layer = name();
-  op.input_shape = op.output_shape = input_shape();
+  op.output_shape = input_shape();
   op.channels = channels_;
   op.spatial = spatial_;
   op.scale = gamma_.value.to_vector();

@@ -227,8 +227,6 @@ nlohmann::json Conv2D::config() const {
 void Conv2D::lower(Lowering& lowering) const {
   LoweredOp op;
   op.kind = LoweredOp::Kind::Conv2D;
-  op.layer = name();
-  op.input_shape = input_shape();
   op.output_shape = output_shape();
   op.conv = geometry_;
   op.rows = geometry_.out_channels;

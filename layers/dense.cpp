@@ -129,8 +129,6 @@ nlohmann::json Dense::config() const {
 void Dense::lower(Lowering& lowering) const {
   LoweredOp op;
   op.kind = LoweredOp::Kind::Dense;
-  op.layer = name();
-  op.input_shape = input_shape();
   op.output_shape = output_shape();
   op.rows = options_.units_;
   op.cols = static_cast<int>(input_shape()[0]);

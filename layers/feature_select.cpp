@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/lowering.hpp"
 #include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
@@ -125,6 +126,24 @@ void Gather::select(int rows, int features, const float* x, float* y) {
 
 void Gather::select_backward(int rows, int features, const float* dy, float* dx) {
   backend().gather_columns_backward(rows, features, selected(), resolved_.data(), dy, dx);
+}
+
+// ---- export ----
+
+void Slice::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Gather;
+  op.output_shape = output_shape();
+  for (int i = start_; i < stop_; ++i) op.indexes.push_back(std::size_t(i));
+  lowering.add(std::move(op));
+}
+
+void Gather::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Gather;
+  op.output_shape = output_shape();
+  for (std::int32_t i : resolved_) op.indexes.push_back(std::size_t(i));
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

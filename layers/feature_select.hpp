@@ -55,6 +55,7 @@ class Slice : public FeatureSelection {
 
   std::string type() const override { return "Slice"; }
   nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;  // COPY_MASKED (COPY when whole)
 
  protected:
   void resolve(int features, const Shape& input_shape) override;
@@ -75,6 +76,7 @@ class Gather : public FeatureSelection {
 
   std::string type() const override { return "Gather"; }
   nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;  // COPY_MASKED
 
  protected:
   void resolve(int features, const Shape& input_shape) override;

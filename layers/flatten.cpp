@@ -53,8 +53,6 @@ const Tensor& Flatten::backward(const Tensor& dy, bool need_dx) {
 void Flatten::lower(Lowering& lowering) const {
   LoweredOp op;
   op.kind = LoweredOp::Kind::Flatten;
-  op.layer = name();
-  op.input_shape = input_shape();
   op.output_shape = output_shape();
   lowering.add(std::move(op));
 }

@@ -1,6 +1,7 @@
 #include "instnn/layers/heads.hpp"
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/lowering.hpp"
 #include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
@@ -67,6 +68,22 @@ std::span<const Tensor> MultiplyHeads::backward_inputs(const Tensor& dy,
     backend().heads_dot(batch, heads_, head_size_, dy.data(), kept_input(0).data(),
                         dx[1].data());
   return dx;
+}
+
+// ---- export ----
+
+void AddHeads::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::AddHeads;
+  op.output_shape = output_shape();
+  lowering.add(std::move(op));
+}
+
+void MultiplyHeads::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::MultiplyHeads;
+  op.output_shape = output_shape();
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

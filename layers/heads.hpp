@@ -34,6 +34,7 @@ class AddHeads : public HeadsOp {
   const Tensor& forward_inputs(std::span<const Tensor* const> inputs, Mode mode) override;
   std::span<const Tensor> backward_inputs(const Tensor& dy,
                                           std::span<const bool> need_dx) override;
+  void lower(Lowering& lowering) const override;  // ADD_BUFFER_HEADS
 };
 
 class MultiplyHeads : public HeadsOp {
@@ -45,6 +46,7 @@ class MultiplyHeads : public HeadsOp {
   const Tensor& forward_inputs(std::span<const Tensor* const> inputs, Mode mode) override;
   std::span<const Tensor> backward_inputs(const Tensor& dy,
                                           std::span<const bool> need_dx) override;
+  void lower(Lowering& lowering) const override;  // MULTIPLY_BUFFER_HEADS
 };
 
 }  // namespace instnn

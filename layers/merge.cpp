@@ -1,6 +1,7 @@
 #include "instnn/layers/merge.hpp"
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/lowering.hpp"
 #include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
@@ -168,6 +169,31 @@ std::span<const Tensor> Concatenate::backward_inputs(const Tensor& dy,
     offset += widths_[i];
   }
   return dx;
+}
+
+// ---- export ----
+
+void WeightedSum::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::WeightedSum;
+  op.output_shape = output_shape();
+  for (std::size_t i = 0; i < lowering.input_count(); ++i)
+    op.coefficients.push_back(coefficient(i, lowering.input_count()));
+  lowering.add(std::move(op));
+}
+
+void Multiply::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Multiply;
+  op.output_shape = output_shape();
+  lowering.add(std::move(op));
+}
+
+void Concatenate::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Concatenate;
+  op.output_shape = output_shape();
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

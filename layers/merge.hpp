@@ -37,6 +37,8 @@ class WeightedSum : public SameShapeMerge {
   const Tensor& forward_inputs(std::span<const Tensor* const> inputs, Mode mode) override;
   std::span<const Tensor> backward_inputs(const Tensor& dy,
                                           std::span<const bool> need_dx) override;
+  // ADD_ELEMENTWISE_BUFFERS, with MUL_ELEMENTWISE for coefficients other than 1.
+  void lower(Lowering& lowering) const override;
 
  protected:
   virtual float coefficient(std::size_t i, std::size_t count) const = 0;
@@ -86,6 +88,7 @@ class Multiply : public SameShapeMerge {
   const Tensor& forward_inputs(std::span<const Tensor* const> inputs, Mode mode) override;
   std::span<const Tensor> backward_inputs(const Tensor& dy,
                                           std::span<const bool> need_dx) override;
+  void lower(Lowering& lowering) const override;  // MULTIPLY_ELEMENTWISE_BUFFERS
 };
 
 // Joins the inputs along the last axis, in input order. Config: "axis" may
@@ -103,6 +106,7 @@ class Concatenate : public MultiInputLayer {
   std::span<const Tensor> backward_inputs(const Tensor& dy,
                                           std::span<const bool> need_dx) override;
   nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;  // COPY at offsets
 
  private:
   // Rows of the [rows][last axis] view of a batch: the batch times every

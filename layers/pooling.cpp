@@ -166,8 +166,6 @@ namespace {
 LoweredOp pool_op(LoweredOp::Kind kind, const Layer& layer, const Pool2DGeometry& g) {
   LoweredOp op;
   op.kind = kind;
-  op.layer = layer.name();
-  op.input_shape = layer.input_shape();
   op.output_shape = layer.output_shape();
   op.pool = g;
   return op;

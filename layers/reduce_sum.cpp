@@ -1,6 +1,7 @@
 #include "instnn/layers/reduce_sum.hpp"
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/lowering.hpp"
 #include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
@@ -37,6 +38,13 @@ const Tensor& ReduceSum::backward(const Tensor& dy, bool need_dx) {
   backend().heads_broadcast(static_cast<int>(dy.dim(0)), 1, static_cast<int>(input_shape().size()),
                             dy.data(), dx_.data());
   return dx_;
+}
+
+void ReduceSum::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::ReduceSum;
+  op.output_shape = output_shape();
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

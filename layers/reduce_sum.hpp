@@ -17,6 +17,7 @@ class ReduceSum : public Layer {
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
+  void lower(Lowering& lowering) const override;  // REDUCE_SUM
 
  private:
   struct Saved {
