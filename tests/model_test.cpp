@@ -456,3 +456,32 @@ TEST(Model, GraphTrainingLoopDoesNotAllocatePerBatch) {
 
 }  // namespace
 }  // namespace instnn
+
+namespace instnn {
+namespace {
+
+// The loss's export head must not repeat the output layer's activation.
+TEST(Model, ASigmoidOutputBeforeBceFromLogitsIsAClearError) {
+  Regression r(8, 3, 1);
+  auto data = r.source();
+  Model m;
+  GraphTensor x = m.input("x", Shape{3});
+  m.set_outputs({m.add<Dense>(1, "sigmoid", "p")(x)});
+  CompileOptions o = options_for("reference");
+  o.loss = {{"type", "binary_cross_entropy"}, {"from_logits", true}};
+  m.compile(o);
+  try {
+    m.fit(data, {.verbose = 0});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'p'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("sigmoid"), std::string::npos) << e.what();
+  }
+  // Probabilities with BCE that expects them are fine.
+  o.loss = {{"type", "binary_cross_entropy"}, {"from_logits", false}};
+  m.compile(o);
+  EXPECT_NO_THROW(m.fit(data, {.verbose = 0}));
+}
+
+}  // namespace
+}  // namespace instnn
