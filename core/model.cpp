@@ -86,6 +86,13 @@ std::string final_activation(const Layer& layer) {
 
 // ---------------------------------------------------------------- the graph
 
+bool Model::name_taken(const std::string& name) const {
+  return std::any_of(inputs_.begin(), inputs_.end(), [&](const Input& in) { return in.name == name; }) ||
+         std::any_of(layers_.begin(), layers_.end(), [&](const auto& l) { return l->name() == name; }) ||
+         std::any_of(applications_.begin(), applications_.end(),
+                     [&](const Application& a) { return a.name == name; });
+}
+
 void Model::check_name_free(const std::string& name) const {
   for (const auto& in : inputs_)
     INSTNN_CHECK(in.name != name, ConfigError, "the name '", name, "' is already a model input");
@@ -115,15 +122,7 @@ Layer& Model::add(std::unique_ptr<Layer> layer) {
   if (layer->name().empty()) {
     const std::string base = ascii_lower(layer->type());
     int n = 1;
-    auto taken = [&](const std::string& name) {
-      try {
-        check_name_free(name);
-        return false;
-      } catch (const ConfigError&) {
-        return true;
-      }
-    };
-    while (taken(base + "_" + std::to_string(n))) ++n;
+    while (name_taken(base + "_" + std::to_string(n))) ++n;
     layer->set_name(base + "_" + std::to_string(n));
   }
   check_name_free(layer->name());
@@ -170,15 +169,7 @@ GraphTensor Model::apply(Layer& layer, std::span<const GraphTensor> inputs, cons
     app.name = layer.name();
   } else {
     int k = static_cast<int>(app.index) + 1;
-    auto taken = [&](const std::string& n) {
-      try {
-        check_name_free(n);
-        return false;
-      } catch (const ConfigError&) {
-        return true;
-      }
-    };
-    while (taken(layer.name() + "_" + std::to_string(k))) ++k;
+    while (name_taken(layer.name() + "_" + std::to_string(k))) ++k;
     app.name = layer.name() + "_" + std::to_string(k);
   }
   if (app.name != layer.name() || app.index > 0) check_name_free(app.name);

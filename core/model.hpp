@@ -268,6 +268,7 @@ class Model {
   std::size_t layer_index(const Layer& layer) const;
   std::string value_name(int value) const;
   int value_by_name(const std::string& name) const;
+  bool name_taken(const std::string& name) const;
   void check_name_free(const std::string& name) const;
   void check_compiled(const char* what) const;
   void check_graph() const;

@@ -18,17 +18,7 @@
 #include "instnn/layers/dense.hpp"
 #include "instnn/layers/dropout.hpp"
 
-// Counts heap allocations, to show the warmed-up loop does not allocate.
-// GCC cannot see that the replaced new/delete below are a matching pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-static std::atomic<std::size_t> g_allocations{0};
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "support/allocation_counter.hpp"
 
 namespace instnn {
 namespace {
