@@ -35,7 +35,24 @@ def find(directory, stem, tag):
     raise FileNotFoundError(f"{stem} in {directory}")
 
 
+class ResMLP(nn.Module):
+    """RESMLP: h1 = relu(W1 x), h2 = relu(W2 h1), r1 = h1 + h2, h3 = relu(W3 r1), r2 = r1 + h3, logits = W4 r2."""
+
+    def __init__(self):
+        super().__init__()
+        self.h1, self.h2, self.h3 = nn.Linear(784, 128), nn.Linear(128, 128), nn.Linear(128, 128)
+        self.out = nn.Linear(128, 10)
+
+    def forward(self, x):
+        h1 = torch.relu(self.h1(torch.flatten(x, 1)))
+        r1 = h1 + torch.relu(self.h2(h1))
+        r2 = r1 + torch.relu(self.h3(r1))
+        return self.out(r2)
+
+
 def model_for(name):
+    if name == "resmlp":
+        return ResMLP()
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
                              nn.ReLU(), nn.Linear(128, 10))
@@ -59,8 +76,9 @@ def main():
     ap.add_argument("--blas-threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
-    epochs = a.epochs or (5 if a.model == "mlp" else 3)
-    batch = 64 if a.model == "mlp" else 128
+    dense = a.model in ("mlp", "resmlp")
+    epochs = a.epochs or (5 if dense else 3)
+    batch = 64 if dense else 128
 
     torch.set_num_threads(a.torch_threads)
     # Part of PyTorch's best configuration: Adam moments of rarely-active
@@ -71,7 +89,7 @@ def main():
         lib.openblas_set_num_threads(a.blas_threads)
     torch.manual_seed(a.seed)
 
-    shape = (-1, 784) if a.model == "mlp" else (-1, 1, 28, 28)
+    shape = (-1, 784) if dense else (-1, 1, 28, 28)
     x_train = torch.from_numpy(read_idx(find(a.data, "train-images", "idx3")).astype(np.float32) / 255).reshape(shape)
     y_train = torch.from_numpy(read_idx(find(a.data, "train-labels", "idx1")).astype(np.int64))
     x_test = torch.from_numpy(read_idx(find(a.data, "t10k-images", "idx3")).astype(np.float32) / 255).reshape(shape)

@@ -1,4 +1,4 @@
-// The MLP / CNN / BNCNN training workloads (docs/design.md, "Reference workloads"), timed as
+// The MLP / CNN / BNCNN / RESMLP training workloads (docs/design.md, "Reference workloads"), timed as
 // the peers are timed: seconds of training work per epoch (data loading
 // excluded), test accuracy after the last epoch, peak RSS. Prints one JSON
 // object. Run as a user's machine runs it:
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "instnn/core/sequential.hpp"
+#include "instnn/core/model.hpp"
 #include "instnn/data/mnist.hpp"
 #include "instnn/layers/model_zoo.hpp"
 
@@ -35,11 +35,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const bool mlp = model_name == "mlp";
+  const bool mlp = model_name == "mlp" || model_name == "resmlp";
   if (epochs == 0) epochs = mlp ? 5 : 3;
   if (batch == 0) batch = mlp ? 64 : 128;
   try {
-    Sequential model = Sequential::from_config(builtin_model_config(model_name));
+    Model model = Model::from_config(builtin_model_config(model_name));
     model.compile({.optimizer = {{"type", "adam"}, {"learning_rate", 1e-3}},
                    .loss = "softmax_cross_entropy",
                    .metrics = {"accuracy"},
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
                    .seed = seed,
                    .threads = threads});
     MnistData data = load_mnist(dir);
-    const Shape shape = *model.input_shape();
+    const Shape shape = *model.input_shape_of(0);
     Dataset train = to_dataset(std::move(data.train), shape);
     Dataset test = to_dataset(std::move(data.test), shape);
     History h = model.fit(train, {.epochs = epochs, .batch_size = batch, .verbose = 0});

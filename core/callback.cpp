@@ -7,7 +7,7 @@
 
 #include "instnn/core/error.hpp"
 #include "instnn/core/file_util.hpp"
-#include "instnn/core/sequential.hpp"
+#include "instnn/core/model.hpp"
 
 namespace instnn {
 
@@ -28,12 +28,12 @@ std::string format_logs(const EpochLogs& logs, bool skip_timing) {
 
 ProgressBar::ProgressBar(std::FILE* out) : out_(out), terminal_(isatty(fileno(out)) != 0) {}
 
-void ProgressBar::on_epoch_begin(Sequential&, TrainingState& s) {
+void ProgressBar::on_epoch_begin(Model&, TrainingState& s) {
   epoch_start_ = last_draw_ = std::chrono::steady_clock::now();
   if (terminal_) std::fprintf(out_, "Epoch %d/%d\n", s.epoch, s.epochs);
 }
 
-void ProgressBar::on_batch_end(Sequential&, TrainingState& s) {
+void ProgressBar::on_batch_end(Model&, TrainingState& s) {
   if (!terminal_) return;
   const auto now = std::chrono::steady_clock::now();
   // Redraw at most 10 times a second, and always for the last batch.
@@ -53,7 +53,7 @@ void ProgressBar::on_batch_end(Sequential&, TrainingState& s) {
   std::fflush(out_);
 }
 
-void ProgressBar::on_epoch_end(Sequential&, TrainingState& s, const EpochLogs& logs) {
+void ProgressBar::on_epoch_end(Model&, TrainingState& s, const EpochLogs& logs) {
   const double seconds = logs.count("seconds") ? logs.at("seconds") : 0.0;
   if (terminal_)
     std::fprintf(out_, "\r%d/%d [%s] - %.2fs%s\033[K\n", s.batches, s.batches,
@@ -77,7 +77,7 @@ EarlyStopping::EarlyStopping(std::string monitor, int patience, double min_delta
   INSTNN_CHECK(patience >= 0, ConfigError, "EarlyStopping: patience must be >= 0, got ", patience);
 }
 
-void EarlyStopping::on_train_begin(Sequential&, TrainingState&) {
+void EarlyStopping::on_train_begin(Model&, TrainingState&) {
   has_best_ = false;
   wait_ = 0;
   stopped_epoch_ = 0;
@@ -89,7 +89,7 @@ bool EarlyStopping::improved(double value) const {
   return maximize_ ? value > best_ + min_delta_ : value < best_ - min_delta_;
 }
 
-void EarlyStopping::on_epoch_end(Sequential& model, TrainingState& s, const EpochLogs& logs) {
+void EarlyStopping::on_epoch_end(Model& model, TrainingState& s, const EpochLogs& logs) {
   auto it = logs.find(monitor_);
   INSTNN_CHECK(it != logs.end(), ConfigError, "EarlyStopping monitors '", monitor_,
                "', which this training does not log (validation data or metric missing?)");
@@ -108,7 +108,7 @@ void EarlyStopping::on_epoch_end(Sequential& model, TrainingState& s, const Epoc
   }
 }
 
-void EarlyStopping::on_train_end(Sequential& model, TrainingState&) {
+void EarlyStopping::on_train_end(Model& model, TrainingState&) {
   // As Keras 3: the best weights come back whether or not training stopped
   // early, so the model ends at its best epoch either way.
   if (restore_ && !best_weights_.empty()) model.restore_weights(best_weights_);
@@ -122,7 +122,7 @@ ModelCheckpoint::ModelCheckpoint(std::string path, int every_n_epochs)
                every_n_epochs);
 }
 
-void ModelCheckpoint::on_epoch_end(Sequential& model, TrainingState& s, const EpochLogs&) {
+void ModelCheckpoint::on_epoch_end(Model& model, TrainingState& s, const EpochLogs&) {
   if (s.epoch % every_ != 0 && s.epoch != s.epochs) return;
   std::string path = path_;
   const auto pos = path.find("{epoch}");
@@ -132,15 +132,15 @@ void ModelCheckpoint::on_epoch_end(Sequential& model, TrainingState& s, const Ep
 
 HistoryLogger::HistoryLogger(std::string path) : path_(std::move(path)) {}
 
-void HistoryLogger::on_train_begin(Sequential& model, TrainingState&) { history_ = model.history(); }
+void HistoryLogger::on_train_begin(Model& model, TrainingState&) { history_ = model.history(); }
 
-void HistoryLogger::on_epoch_end(Sequential&, TrainingState& s, const EpochLogs& logs) {
+void HistoryLogger::on_epoch_end(Model&, TrainingState& s, const EpochLogs& logs) {
   history_.epochs.push_back({s.epoch, logs});
   const bool json = path_.size() >= 5 && path_.compare(path_.size() - 5, 5, ".json") == 0;
   write_file_atomically(path_, json ? history_.to_json().dump(2) + "\n" : history_.to_csv());
 }
 
-void StopOnFlag::on_batch_end(Sequential&, TrainingState& s) {
+void StopOnFlag::on_batch_end(Model&, TrainingState& s) {
   if (!flag_.load(std::memory_order_relaxed) || stopped_) return;
   stopped_ = true;
   epoch_ = s.epoch;
@@ -152,7 +152,7 @@ void StopOnFlag::on_batch_end(Sequential&, TrainingState& s) {
 LearningRateScheduler::LearningRateScheduler(std::function<float(int, float)> fn)
     : fn_(std::move(fn)) {}
 
-void LearningRateScheduler::on_epoch_begin(Sequential& model, TrainingState& s) {
+void LearningRateScheduler::on_epoch_begin(Model& model, TrainingState& s) {
   model.optimizer().set_learning_rate(fn_(s.epoch - 1, model.optimizer().learning_rate()));
 }
 

@@ -14,7 +14,7 @@
 
 namespace instnn {
 
-class Sequential;
+class Model;
 
 struct TrainingState {
   int epoch = 0;             // 1-based epoch in progress
@@ -34,11 +34,11 @@ struct TrainingState {
 class Callback {
  public:
   virtual ~Callback() = default;
-  virtual void on_train_begin(Sequential&, TrainingState&) {}
-  virtual void on_epoch_begin(Sequential&, TrainingState&) {}
-  virtual void on_batch_end(Sequential&, TrainingState&) {}
-  virtual void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) {}
-  virtual void on_train_end(Sequential&, TrainingState&) {}
+  virtual void on_train_begin(Model&, TrainingState&) {}
+  virtual void on_epoch_begin(Model&, TrainingState&) {}
+  virtual void on_batch_end(Model&, TrainingState&) {}
+  virtual void on_epoch_end(Model&, TrainingState&, const EpochLogs&) {}
+  virtual void on_train_end(Model&, TrainingState&) {}
 };
 
 // Keras-like progress: "Epoch 1/5" then a bar with batch x/N, ETA, running
@@ -46,9 +46,9 @@ class Callback {
 class ProgressBar : public Callback {
  public:
   explicit ProgressBar(std::FILE* out = stdout);
-  void on_epoch_begin(Sequential&, TrainingState&) override;
-  void on_batch_end(Sequential&, TrainingState&) override;
-  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
+  void on_epoch_begin(Model&, TrainingState&) override;
+  void on_batch_end(Model&, TrainingState&) override;
+  void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override;
 
  private:
   std::FILE* out_;
@@ -63,9 +63,9 @@ class EarlyStopping : public Callback {
  public:
   EarlyStopping(std::string monitor = "val_loss", int patience = 0, double min_delta = 0,
                 bool restore_best_weights = false);
-  void on_train_begin(Sequential&, TrainingState&) override;
-  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
-  void on_train_end(Sequential&, TrainingState&) override;
+  void on_train_begin(Model&, TrainingState&) override;
+  void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override;
+  void on_train_end(Model&, TrainingState&) override;
   int stopped_epoch() const { return stopped_epoch_; }
 
  private:
@@ -86,7 +86,7 @@ class EarlyStopping : public Callback {
 class ModelCheckpoint : public Callback {
  public:
   explicit ModelCheckpoint(std::string path, int every_n_epochs = 1);
-  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
+  void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override;
 
  private:
   std::string path_;
@@ -97,8 +97,8 @@ class ModelCheckpoint : public Callback {
 class HistoryLogger : public Callback {
  public:
   explicit HistoryLogger(std::string path);
-  void on_train_begin(Sequential&, TrainingState&) override;
-  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override;
+  void on_train_begin(Model&, TrainingState&) override;
+  void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override;
 
  private:
   std::string path_;
@@ -111,8 +111,8 @@ class HistoryLogger : public Callback {
 class StopOnFlag : public Callback {
  public:
   explicit StopOnFlag(const std::atomic<bool>& flag) : flag_(flag) {}
-  void on_train_begin(Sequential&, TrainingState&) override { stopped_ = false; }
-  void on_batch_end(Sequential&, TrainingState&) override;
+  void on_train_begin(Model&, TrainingState&) override { stopped_ = false; }
+  void on_batch_end(Model&, TrainingState&) override;
   // Whether this callback ended the last fit(), and where.
   bool stopped() const { return stopped_; }
   int stopped_epoch() const { return epoch_; }
@@ -129,7 +129,7 @@ class StopOnFlag : public Callback {
 class LearningRateScheduler : public Callback {
  public:
   explicit LearningRateScheduler(std::function<float(int epoch, float lr)> fn);
-  void on_epoch_begin(Sequential&, TrainingState&) override;
+  void on_epoch_begin(Model&, TrainingState&) override;
 
  private:
   std::function<float(int, float)> fn_;

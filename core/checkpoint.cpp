@@ -1,24 +1,26 @@
-// Sequential::save/load: cereal portable binary archives (fixed endianness
+// Model::save/load (Sequential's too): cereal portable binary archives (fixed endianness
 // and widths, so a checkpoint moves between machines), with a magic string
 // and a format version. Every count read from a file is checked against the
 // bytes that remain after it before anything is allocated.
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
 
+#include <map>
 #include <sstream>
 
 #include "instnn/core/allocation_budget.hpp"
 #include "instnn/core/error.hpp"
 #include "instnn/core/file_util.hpp"
-#include "instnn/core/sequential.hpp"
+#include "instnn/core/model.hpp"
 
 namespace instnn {
 
 namespace {
 
 constexpr const char* kMagic = "INSTNN-CHECKPOINT";
-// Version 2 added the fit settings; version 1 files still load.
-constexpr std::uint32_t kVersion = 2;
+// Version 2 added the fit settings, version 3 the model's kind (graph
+// configs) and restores tensors by name; versions 1 and 2 still load.
+constexpr std::uint32_t kVersion = 3;
 
 struct TensorRecord {
   std::string name;
@@ -27,15 +29,16 @@ struct TensorRecord {
 };
 
 struct CheckpointRecord {
-  std::string model_config;    // JSON text: Sequential::config()
+  std::string model_config;    // JSON text: Model::config()
   std::string compile_config;  // JSON text: compile options incl. optimizer config
   std::vector<TensorRecord> params, state, optimizer_state;
   std::int64_t optimizer_iterations = 0;
   std::int32_t epochs_done = 0, target_epochs = 0;
   std::array<std::uint64_t, 4> rng{};
   std::string history;         // JSON text
-  std::vector<TensorRecord> samples;  // 0 or 1: Sequential::sample_inputs()
+  std::vector<TensorRecord> samples;  // 0 or 1: Model::sample_inputs()
   std::string fit_settings;    // JSON text (version >= 2): FitSettings
+  std::string kind = "sequential";  // version >= 3: "sequential" or "graph"
 };
 
 // Bounded reads: a corrupt count must fail, not allocate gigabytes. Each
@@ -129,16 +132,22 @@ Shape shape_of(const TensorRecord& r) {
   }
 }
 
-// Copies records into tensors matched by name, checking count and shapes.
+// Copies records into the tensors of the same name, checking count, names
+// and shapes (the order in the file does not matter).
 void restore(const std::vector<TensorRecord>& records, const std::vector<NamedTensor>& targets,
              const std::string& what) {
   INSTNN_CHECK(records.size() == targets.size(), FormatError, "checkpoint has ", records.size(), " ",
                what, " tensors but the model has ", targets.size());
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const TensorRecord& r = records[i];
-    Tensor& t = *targets[i].tensor;
-    INSTNN_CHECK(r.name == targets[i].name, FormatError, "checkpoint ", what, " tensor ", i,
-                 " is '", r.name, "' but the model expects '", targets[i].name, "'");
+  std::map<std::string, const TensorRecord*> by_name;
+  for (const TensorRecord& r : records)
+    INSTNN_CHECK(by_name.emplace(r.name, &r).second, FormatError, "checkpoint ", what, " tensor '",
+                 r.name, "' appears twice");
+  for (const NamedTensor& target : targets) {
+    auto it = by_name.find(target.name);
+    INSTNN_CHECK(it != by_name.end(), FormatError, "checkpoint has no ", what, " tensor '", target.name,
+                 "', which the model expects");
+    const TensorRecord& r = *it->second;
+    Tensor& t = *target.tensor;
     const Shape s = shape_of(r);
     check_shape(t.shape(), s, ("checkpoint tensor '" + r.name + "'").c_str());
     INSTNN_CHECK(r.data.size() == t.size(), FormatError, "checkpoint tensor '", r.name, "' holds ",
@@ -169,6 +178,7 @@ std::string serialize(const CheckpointRecord& c) {
     write_string(ar, c.history);
     write_tensors(ar, c.samples);
     write_string(ar, c.fit_settings);
+    write_string(ar, c.kind);
   }
   return out.str();
 }
@@ -201,6 +211,7 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
     r.string(c.history, "history");
     r.tensors(c.samples);
     if (version >= 2) r.string(c.fit_settings, "fit settings");
+    if (version >= 3) r.string(c.kind, "model kind");
   } catch (const cereal::Exception& e) {
     throw FormatError("checkpoint '" + path + "' is truncated or corrupt: " + e.what());
   }
@@ -209,16 +220,17 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
   return c;
 }
 
-// The sample inputs fit() kept: 1 to Sequential::kSampleRows rows of the
-// model's input shape, all their values present. Checked on the raw
-// extents, before any product of them is formed.
+// The sample inputs fit() kept: 1 to Model::kSampleRows rows of the model's
+// input shape (several inputs: of their sizes side by side), all their
+// values present. Checked on the raw extents, before any product of them is
+// formed.
 Tensor sample_inputs_of(const TensorRecord& r, const Shape& input, const std::string& path) {
   bool fits = r.shape.size() == static_cast<std::size_t>(input.rank()) + 1 && r.shape[0] >= 1 &&
-              r.shape[0] <= static_cast<std::int64_t>(Sequential::kSampleRows);
+              r.shape[0] <= static_cast<std::int64_t>(Model::kSampleRows);
   for (int i = 0; fits && i < input.rank(); ++i) fits = r.shape[i + 1] == input[i];
   INSTNN_CHECK(fits, FormatError, "checkpoint '", path, "': sample inputs of shape ",
                nlohmann::json(r.shape).dump(), " do not fit the model input ", input.to_string(),
-               ": expected 1 to ", Sequential::kSampleRows, " rows of it");
+               ": expected 1 to ", Model::kSampleRows, " rows of it");
   Shape rows{r.shape[0]};
   for (int i = 0; i < input.rank(); ++i) rows.push_back(input[i]);
   INSTNN_CHECK(r.data.size() == rows.size(), FormatError, "checkpoint '", path, "': sample inputs of shape ",
@@ -263,7 +275,7 @@ nlohmann::json compile_json(const CompileOptions& o, const nlohmann::json& optim
 
 class CheckpointIo {
  public:
-  static CheckpointRecord capture(Sequential& m) {
+  static CheckpointRecord capture(Model& m) {
     INSTNN_CHECK(m.compiled() && m.built(), ConfigError,
                  "only a compiled and built model can be saved");
     CheckpointRecord c;
@@ -280,14 +292,20 @@ class CheckpointIo {
     c.history = m.history_.to_json().dump();
     c.fit_settings = fit_json(m.fit_settings_).dump();
     if (!m.sample_inputs_.empty()) c.samples.push_back(record_of("sample_inputs", m.sample_inputs_));
+    c.kind = m.sequential_form_ ? "sequential" : "graph";
     return c;
   }
 
-  static Sequential rebuild(const CheckpointRecord& c, const std::string& path) {
+  static Model rebuild(const CheckpointRecord& c, const std::string& path, const LayerFactories& factories) {
     const nlohmann::json cc = parse_json(c.compile_config, "compile config", path);
-    Sequential m = Sequential::from_config(parse_json(c.model_config, "model config", path));
-    INSTNN_CHECK(m.input_shape_.has_value(), FormatError, "checkpoint '", path,
-                 "' has no input shape in its model config");
+    INSTNN_CHECK(c.kind == "sequential" || c.kind == "graph", FormatError, "checkpoint '", path,
+                 "' holds a model of unknown kind '", c.kind, "'");
+    Model m = Model::from_config(parse_json(c.model_config, "model config", path), factories);
+    INSTNN_CHECK(m.sequential_form_ == (c.kind == "sequential"), FormatError, "checkpoint '", path,
+                 "' says it holds a ", c.kind, " model but its config is of the other kind");
+    for (const auto& in : m.inputs_)
+      INSTNN_CHECK(in.shape.has_value(), FormatError, "checkpoint '", path,
+                   "' has no input shape in its model config");
     CompileOptions o;
     try {
       o.optimizer = cc.at("optimizer");
@@ -321,36 +339,36 @@ class CheckpointIo {
     m.fit_settings_ = fit_settings_from(c.fit_settings, path);
     INSTNN_CHECK(c.samples.size() <= 1, FormatError, "checkpoint '", path, "' holds ",
                  c.samples.size(), " sample-input tensors; at most 1 is written");
-    if (!c.samples.empty()) m.sample_inputs_ = sample_inputs_of(c.samples.front(), *m.input_shape_, path);
+    if (!c.samples.empty())
+      m.sample_inputs_ = sample_inputs_of(c.samples.front(),
+                                          m.inputs_.size() == 1 ? *m.inputs_[0].shape
+                                                                : Shape{static_cast<std::int64_t>(m.input_size())},
+                                          path);
     return m;
   }
 
-  static std::string weights(Sequential& m) {
+  static std::string weights(Model& m) {
     CheckpointRecord c;
     c.params = records_of(m.params());
     c.state = records_of(m.state());
     return serialize(c);
   }
 
-  static void restore_weights(Sequential& m, const std::string& bytes) {
+  static void restore_weights(Model& m, const std::string& bytes) {
     CheckpointRecord c = deserialize(bytes, "<weights snapshot>");
     restore(c.params, as_named(m.params()), "parameter");
     restore(c.state, m.state(), "layer state");
   }
 };
 
-void Sequential::save(const std::string& path) const {
-  auto& self = const_cast<Sequential&>(*this);
-  write_file_atomically(path, serialize(CheckpointIo::capture(self)));
+void Model::save(const std::string& path) { write_file_atomically(path, serialize(CheckpointIo::capture(*this))); }
+
+Model Model::load(const std::string& path, const LayerFactories& factories) {
+  return CheckpointIo::rebuild(deserialize(read_file(path), path), path, factories);
 }
 
-Sequential Sequential::load(const std::string& path) {
-  return CheckpointIo::rebuild(deserialize(read_file(path), path), path);
-}
-
-void Sequential::save_json(const std::string& path) const {
-  auto& self = const_cast<Sequential&>(*this);
-  CheckpointRecord c = CheckpointIo::capture(self);
+void Model::save_json(const std::string& path) {
+  CheckpointRecord c = CheckpointIo::capture(*this);
   auto tensors = [](const std::vector<TensorRecord>& v) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& t : v) j.push_back({{"name", t.name}, {"shape", t.shape}, {"data", t.data}});
@@ -368,13 +386,14 @@ void Sequential::save_json(const std::string& path) const {
                       {"target_epochs", c.target_epochs},
                       {"rng", c.rng},
                       {"history", nlohmann::json::parse(c.history)},
-                      {"fit", nlohmann::json::parse(c.fit_settings)}};
+                      {"fit", nlohmann::json::parse(c.fit_settings)},
+                      {"kind", c.kind}};
   write_file_atomically(path, j.dump(1) + "\n");
 }
 
-std::string Sequential::weights_snapshot() { return CheckpointIo::weights(*this); }
+std::string Model::weights_snapshot() { return CheckpointIo::weights(*this); }
 
-void Sequential::restore_weights(const std::string& snapshot) {
+void Model::restore_weights(const std::string& snapshot) {
   CheckpointIo::restore_weights(*this, snapshot);
 }
 

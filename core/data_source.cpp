@@ -20,6 +20,30 @@ void gather_rows(const Tensor& src, std::span<const std::size_t> indices, Tensor
   for (std::size_t i = 0; i < indices.size(); ++i)
     std::memcpy(out.data() + i * row, src.data() + indices[i] * row, row * sizeof(float));
 }
+
+// The targets of these samples: class ids (also as floats in y) or rows of
+// a dense target tensor.
+void gather_targets(const Tensor* targets, std::span<const std::int32_t> labels,
+                    std::span<const std::size_t> indices, Batch& batch) {
+  if (targets == nullptr) {
+    batch.class_ids.resize(indices.size());
+    batch.y.resize(Shape{static_cast<std::int64_t>(indices.size())});
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+      batch.class_ids[i] = labels[indices[i]];
+      batch.y[i] = static_cast<float>(batch.class_ids[i]);
+    }
+  } else {
+    batch.class_ids.clear();
+    gather_rows(*targets, indices, batch.y);
+    if (batch.y.rank() == 1) batch.y.reshape(Shape{batch.y.dim(0), 1});
+  }
+}
+
+Shape target_shape_of(const Tensor* targets) {
+  if (!targets) return Shape{1};
+  Shape s = drop_first(targets->shape());
+  return s.rank() ? s : Shape{1};
+}
 }  // namespace
 
 std::size_t validation_split_point(std::size_t n, double fraction) {
@@ -61,28 +85,60 @@ TensorDataSource::TensorDataSource(const Tensor& x, std::span<const std::int32_t
                " samples but ", labels.size(), " labels were given");
 }
 
-Shape TensorDataSource::target_shape() const {
-  if (!targets_) return Shape{1};
-  Shape s = drop_first(targets_->shape());
-  return s.rank() ? s : Shape{1};
-}
+Shape TensorDataSource::target_shape() const { return target_shape_of(targets_); }
 
 void TensorDataSource::gather(std::span<const std::size_t> indices, Batch& batch) const {
   for (std::size_t i : indices)
     INSTNN_CHECK(i < size(), ShapeError, "sample index ", i, " is outside ", size(), " samples");
   gather_rows(x_, indices, batch.x);
-  if (targets_ == nullptr) {
-    batch.class_ids.resize(indices.size());
-    batch.y.resize(Shape{static_cast<std::int64_t>(indices.size())});
-    for (std::size_t i = 0; i < indices.size(); ++i) {
-      batch.class_ids[i] = labels_[indices[i]];
-      batch.y[i] = static_cast<float>(batch.class_ids[i]);
-    }
-  } else {
-    batch.class_ids.clear();
-    gather_rows(*targets_, indices, batch.y);
-    if (batch.y.rank() == 1) batch.y.reshape(Shape{batch.y.dim(0), 1});
+  gather_targets(targets_, labels_, indices, batch);
+}
+
+NamedInputsSource::NamedInputsSource(Inputs inputs, const Tensor& targets)
+    : inputs_(std::move(inputs)), targets_(&targets) {
+  check_inputs();
+  INSTNN_CHECK(targets.rank() >= 1 && static_cast<std::size_t>(targets.dim(0)) == rows_, ShapeError,
+               "targets ", targets.shape().to_string(), " must have one row per sample (", rows_, ")");
+}
+
+NamedInputsSource::NamedInputsSource(Inputs inputs, std::span<const std::int32_t> labels)
+    : inputs_(std::move(inputs)), labels_(labels) {
+  check_inputs();
+  INSTNN_CHECK(labels.size() == rows_, ShapeError, "the inputs have ", rows_, " samples but ",
+               labels.size(), " labels were given");
+}
+
+void NamedInputsSource::check_inputs() {
+  INSTNN_CHECK(!inputs_.empty(), ConfigError, "NamedInputsSource: no inputs");
+  std::size_t width = 0;
+  for (const auto& [name, t] : inputs_) {
+    INSTNN_CHECK(t != nullptr && t->rank() >= 2, ShapeError, "input '", name,
+                 "' must be a [samples, ...] tensor");
+    if (groups_.empty()) rows_ = static_cast<std::size_t>(t->dim(0));
+    INSTNN_CHECK(static_cast<std::size_t>(t->dim(0)) == rows_, ShapeError, "input '", name, "' has ",
+                 t->dim(0), " samples but '", inputs_[0].first, "' has ", rows_);
+    for (const auto& g : groups_)
+      INSTNN_CHECK(g.name != name, ConfigError, "input '", name, "' is given twice");
+    groups_.push_back({name, width, drop_first(t->shape())});
+    width += groups_.back().shape.size();
   }
+  sample_shape_ = Shape{static_cast<std::int64_t>(width)};
+}
+
+Shape NamedInputsSource::target_shape() const { return target_shape_of(targets_); }
+
+void NamedInputsSource::gather(std::span<const std::size_t> indices, Batch& batch) const {
+  for (std::size_t i : indices)
+    INSTNN_CHECK(i < size(), ShapeError, "sample index ", i, " is outside ", size(), " samples");
+  const std::size_t width = sample_shape_.size();
+  batch.x.resize(Shape{static_cast<std::int64_t>(indices.size()), static_cast<std::int64_t>(width)});
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const std::size_t cols = groups_[g].shape.size();
+    const float* src = inputs_[g].second->data();
+    for (std::size_t i = 0; i < indices.size(); ++i)
+      std::memcpy(batch.x.data() + i * width + groups_[g].offset, src + indices[i] * cols, cols * sizeof(float));
+  }
+  gather_targets(targets_, labels_, indices, batch);
 }
 
 }  // namespace instnn

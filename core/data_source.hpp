@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "instnn/core/loss.hpp"
@@ -27,6 +29,14 @@ struct Batch {
   }
 };
 
+// Where one named model input lies in a source's samples: `shape.size()`
+// values from column `offset` of the flattened sample.
+struct InputGroup {
+  std::string name;
+  std::size_t offset = 0;
+  Shape shape;
+};
+
 class DataSource {
  public:
   virtual ~DataSource() = default;
@@ -39,6 +49,10 @@ class DataSource {
   virtual Shape target_shape() const { return Shape{1}; }
   // Fills batch.x ([n, ...sample_shape]) and the targets for these samples.
   virtual void gather(std::span<const std::size_t> indices, Batch& batch) const = 0;
+  // Named column groups of a sample, for models with several inputs, which
+  // then take each input from the group of its name. Empty (the default):
+  // the samples hold the model's inputs side by side in declaration order.
+  virtual std::vector<InputGroup> input_groups() const { return {}; }
 };
 
 // Keras's validation_split: of n samples the first
@@ -57,6 +71,7 @@ class SubsetSource : public DataSource {
   const Shape& sample_shape() const override { return base_.sample_shape(); }
   bool sparse_labels() const override { return base_.sparse_labels(); }
   Shape target_shape() const override { return base_.target_shape(); }
+  std::vector<InputGroup> input_groups() const override { return base_.input_groups(); }
   void gather(std::span<const std::size_t> indices, Batch& batch) const override;
 
  private:
@@ -79,6 +94,32 @@ class TensorDataSource : public DataSource {
 
  private:
   const Tensor& x_;
+  Shape sample_shape_;
+  const Tensor* targets_ = nullptr;
+  std::span<const std::int32_t> labels_;
+};
+
+// One in-memory tensor per named model input ([n, ...] each, the same n),
+// with integer labels or float targets: Keras's fit({"a": xa, "b": xb}, y).
+// Samples are the inputs side by side, named by input_groups(). Copies
+// nothing: the tensors must outlive the source.
+class NamedInputsSource : public DataSource {
+ public:
+  using Inputs = std::vector<std::pair<std::string, const Tensor*>>;
+  NamedInputsSource(Inputs inputs, const Tensor& targets);
+  NamedInputsSource(Inputs inputs, std::span<const std::int32_t> labels);
+  std::size_t size() const override { return rows_; }
+  const Shape& sample_shape() const override { return sample_shape_; }
+  bool sparse_labels() const override { return targets_ == nullptr; }
+  Shape target_shape() const override;
+  void gather(std::span<const std::size_t> indices, Batch& batch) const override;
+  std::vector<InputGroup> input_groups() const override { return groups_; }
+
+ private:
+  void check_inputs();
+  Inputs inputs_;
+  std::vector<InputGroup> groups_;
+  std::size_t rows_ = 0;
   Shape sample_shape_;
   const Tensor* targets_ = nullptr;
   std::span<const std::int32_t> labels_;

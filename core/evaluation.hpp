@@ -1,4 +1,4 @@
-// What Sequential::evaluate() returns: "loss" and each metric under the name
+// What Model::evaluate() returns: "loss" and each metric under the name
 // it was given to compile() ("acc" is reported as "acc", as in Keras).
 //
 //   EvaluationResult r = model.evaluate(test);

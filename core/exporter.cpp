@@ -528,7 +528,7 @@ ExportTarget parse_export_target(const std::string& name) {
   throw ConfigError("unknown export target '" + name + "'; expected auto, portable or native");
 }
 
-void apply_export_head(Sequential& model, Tensor& outputs) {
+void apply_export_head(Model& model, Tensor& outputs) {
   if (!model.compiled()) return;
   const auto head = model.loss().export_activation();
   if (!head) return;
@@ -541,13 +541,13 @@ void apply_export_head(Sequential& model, Tensor& outputs) {
                                        outputs.data(), outputs.data());
 }
 
-ExportResult export_instructions(Sequential& model, const ExportOptions& options) {
+ExportResult export_instructions(Model& model, const ExportOptions& options) {
   INSTNN_CHECK(model.built(), ConfigError, "export: the model is not built (train or build it first)");
-  const Shape input = *model.input_shape();
+  const Shape input = *model.input_shape_of(0);
   const std::size_t features = input.size();
 
   Lowering lowering;
-  for (std::size_t i = 0; i < model.size(); ++i) model.layer(i).lower(lowering);
+  for (std::size_t i = 0; i < model.layer_count(); ++i) model.layer(i).lower(lowering);
   // The file outputs what users want (probabilities for a logits head).
   if (model.compiled()) {
     if (auto head = model.loss().export_activation()) {

@@ -1,4 +1,4 @@
-// Lowers a trained Sequential model to an instruction-model file.
+// Lowers a trained model (Model or Sequential) to an instruction-model file.
 //
 //   ExportResult r = export_instructions(model, {.target = ExportTarget::Portable});
 //   inference::write_model_file(r.model, "model.json");
@@ -91,11 +91,11 @@ struct ExportResult {
 // Applies to model outputs [n, k] what the export appends after the last
 // layer (SOFTMAX for a softmax cross-entropy head, SIGMOID for BCE from
 // logits), so they can be compared with an engine's outputs.
-void apply_export_head(Sequential& model, Tensor& outputs);
+void apply_export_head(Model& model, Tensor& outputs);
 
 // Throws ConfigError naming the layer when a layer cannot be exported, or
 // when Portable is requested for a model that needs Native; Error when
 // instnn's engine rejects the file or disagrees with the model (a bug).
-ExportResult export_instructions(Sequential& model, const ExportOptions& options = {});
+ExportResult export_instructions(Model& model, const ExportOptions& options = {});
 
 }  // namespace instnn

@@ -66,6 +66,7 @@
 #pragma once
 
 #include <deque>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <span>
@@ -75,6 +76,7 @@
 #include <nlohmann/json.hpp>
 
 #include "instnn/core/backend.hpp"
+#include "instnn/core/graph_tensor.hpp"
 #include "instnn/core/parameter.hpp"
 #include "instnn/core/random.hpp"
 #include "instnn/core/tensor.hpp"
@@ -136,8 +138,16 @@ class Layer {
   // The model's generator, for layers that draw per step (Dropout masks).
   void set_rng(Rng* rng) { rng_ = rng; }
 
+  // Graph models (core/model.hpp): applies this layer, which must have been
+  // added to the tensors' model, and returns its output tensor. Applying it
+  // again shares its weights. `name` names the output (default: the
+  // layer's name for its first application).
+  GraphTensor operator()(const GraphTensor& x, const std::string& name = {});
+  GraphTensor operator()(std::initializer_list<GraphTensor> xs, const std::string& name = {});
+
   // Which application of this layer the next forward / backward belongs to
-  // (see "Applications" above); 0 unless a graph model applies it twice.
+  // (see "Applications" above); the graph model sets it, 0 for a layer
+  // applied once.
   void set_application(std::size_t index) { application_ = index; }
   std::size_t application() const { return application_; }
 

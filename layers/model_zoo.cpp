@@ -40,9 +40,28 @@ json cnn(bool batch_norm) {
   layers.push_back({{"type", "Dense"}, {"units", 10}});
   return {{"input_shape", {1, 28, 28}}, {"layers", layers}};
 }
+
+// RESMLP (docs/design.md, "Reference workloads"): the MLP's width with two
+// residual connections, as a graph config.
+json resmlp() {
+  auto dense = [](const char* name, int units, const char* activation, const char* input) {
+    json d = {{"type", "Dense"}, {"name", name}, {"units", units}, {"inputs", {input}}};
+    if (std::string(activation) != "linear") {
+      d["activation"] = activation;
+      d["kernel_initializer"] = kReluInit;
+    }
+    return d;
+  };
+  return {{"inputs", {{{"name", "pixels"}, {"shape", {784}}}}},
+          {"layers",
+           {dense("h1", 128, "relu", "pixels"), dense("h2", 128, "relu", "h1"),
+            {{"type", "Add"}, {"name", "res1"}, {"inputs", {"h1", "h2"}}}, dense("h3", 128, "relu", "res1"),
+            {{"type", "Add"}, {"name", "res2"}, {"inputs", {"res1", "h3"}}}, dense("logits", 10, "linear", "res2")}},
+          {"outputs", {"logits"}}};
+}
 }  // namespace
 
-std::vector<std::string> builtin_model_names() { return {"mlp", "cnn", "bncnn"}; }
+std::vector<std::string> builtin_model_names() { return {"mlp", "cnn", "bncnn", "resmlp"}; }
 
 nlohmann::json builtin_model_config(const std::string& name) {
   if (name == "mlp")
@@ -53,7 +72,9 @@ nlohmann::json builtin_model_config(const std::string& name) {
               {{"type", "Dense"}, {"units", 10}}}}};
   if (name == "cnn") return cnn(false);
   if (name == "bncnn") return cnn(true);
-  throw ConfigError("unknown built-in model '" + name + "'; expected mlp, cnn or bncnn, or a .json model config");
+  if (name == "resmlp") return resmlp();
+  throw ConfigError("unknown built-in model '" + name +
+                    "'; expected mlp, cnn, bncnn or resmlp, or a .json model config");
 }
 
 }  // namespace instnn

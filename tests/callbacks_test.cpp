@@ -309,7 +309,7 @@ TEST(ModelCheckpoint, FixedPathHoldsTheLatestSave) {
 class CompareWithEvaluate : public Callback {
  public:
   explicit CompareWithEvaluate(const DataSource& val) : val_(val) {}
-  void on_epoch_end(Sequential& model, TrainingState& s, const EpochLogs& logs) override {
+  void on_epoch_end(Model& model, TrainingState& s, const EpochLogs& logs) override {
     const auto expected = model.evaluate(val_);
     EXPECT_DOUBLE_EQ(logs.at("val_loss"), expected.at("loss")) << "epoch " << s.epoch;
     EXPECT_DOUBLE_EQ(logs.at("val_accuracy"), expected.at("accuracy")) << "epoch " << s.epoch;

@@ -12,7 +12,8 @@ endif()
 
 set(_cli_commands_work ${PROJECT_BINARY_DIR}/cli_commands)
 foreach(step setup history_json history_csv evaluate_text evaluate_json evaluate_missing_data
-             evaluate_missing_checkpoint evaluate_not_a_checkpoint train_missing_data cleanup)
+             evaluate_missing_checkpoint evaluate_not_a_checkpoint train_missing_data graph_train_export
+             graph_two_inputs_on_images cleanup)
   add_test(NAME cli_commands_${step}
            COMMAND ${INSTNN_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_commands.sh
                    $<TARGET_FILE:instnn_cli> ${_cli_commands_work} ${step})

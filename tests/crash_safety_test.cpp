@@ -50,7 +50,7 @@ std::vector<float> weights(Sequential& m) {
 class RaiseAt : public Callback {
  public:
   RaiseAt(std::atomic<bool>& flag, int epoch, int batch) : flag_(flag), epoch_(epoch), batch_(batch) {}
-  void on_batch_end(Sequential&, TrainingState& s) override {
+  void on_batch_end(Model&, TrainingState& s) override {
     if (s.epoch == epoch_ && s.batch == batch_) flag_ = true;
   }
 
@@ -62,8 +62,8 @@ class RaiseAt : public Callback {
 // Counts on_epoch_end calls and the batches seen.
 class Counter : public Callback {
  public:
-  void on_batch_end(Sequential&, TrainingState&) override { ++batches; }
-  void on_epoch_end(Sequential&, TrainingState&, const EpochLogs&) override { ++epochs; }
+  void on_batch_end(Model&, TrainingState&) override { ++batches; }
+  void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override { ++epochs; }
   int batches = 0, epochs = 0;
 };
 
@@ -175,7 +175,7 @@ TEST_P(GradientPoisoning, StopsWithNumericErrorAndKeepsTheLastCheckpoint) {
   struct Snapshot : Callback {
     std::string path, bytes;
     int epoch = 0;
-    void on_epoch_end(Sequential&, TrainingState& s, const EpochLogs&) override {
+    void on_epoch_end(Model&, TrainingState& s, const EpochLogs&) override {
       bytes = read_file(path);
       epoch = s.epoch;
     }

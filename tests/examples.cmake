@@ -37,4 +37,18 @@ if(INSTNN_PYTHON3)
                    -DWORK=${PROJECT_BINARY_DIR}/example_quick_start
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_quick_start.cmake)
   set_tests_properties(example_quick_start_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
+  add_test(NAME example_residual_mlp_trains_exports_serves
+           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_residual_mlp> -DPYTHON=${INSTNN_PYTHON3}
+                   -DWRITER=${CMAKE_CURRENT_SOURCE_DIR}/cli/write_idx_dataset.py
+                   -DWORK=${PROJECT_BINARY_DIR}/example_residual_mlp
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_residual_mlp.cmake)
+  set_tests_properties(example_residual_mlp_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
 endif()
+# Two named inputs, two towers, Multiply and Concatenate: trains on its own
+# synthetic pairs, exports, and the engine must serve what the model predicts.
+add_test(NAME example_two_tower_trains_exports_serves
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:example_two_tower>
+                 "-DARGS=${PROJECT_BINARY_DIR}/two_tower_model.json" -DEXPECT_RC=0
+                 "-DEXPECT_REGEX=^test accuracy: 0\\.9[0-9]*\nexported [^\n]*: [0-9]+ instructions\nserved: the engine agrees with the model on (99[5-9]|1000) of 1000 test pairs \\(max \\|difference\\| [0-9.]+e[-+][0-9]+\\)\n$"
+                 -P ${PROJECT_SOURCE_DIR}/tests/data/inference/run_cli.cmake)
+set_tests_properties(example_two_tower_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 120)

@@ -236,22 +236,30 @@ TEST(Sequential, CheckpointsKeepTheFitSettingsAndVersionOneFilesStillLoad) {
   EXPECT_EQ(loaded.fit_settings().validation_split, 0.25);
   EXPECT_FALSE(loaded.fit_settings().shuffle);
 
-  // Version 1 had no fit settings: the same bytes without the trailing
-  // string (8-byte length + JSON), with the version field set to 1. It
-  // follows cereal's endianness byte, the magic's 8-byte length and its 17
-  // bytes.
+  // Version 2 had no model kind, version 1 no fit settings either: the same
+  // bytes without the trailing strings (8-byte length + text), with the
+  // version field set to 2 or 1. It follows cereal's endianness byte, the
+  // magic's 8-byte length and its 17 bytes.
   constexpr std::size_t kVersionAt = 1 + 8 + 17;
   std::string bytes = read_file(path.string());
+  const std::string kind = "sequential";
+  ASSERT_EQ(bytes.substr(bytes.size() - kind.size()), kind);
+  bytes.resize(bytes.size() - kind.size() - 8);
+  ASSERT_EQ(bytes[kVersionAt], '\x03');
+  bytes[kVersionAt] = '\x02';
+  std::ofstream(path, std::ios::binary) << bytes;
+  Sequential v2 = Sequential::load(path.string());
+  EXPECT_EQ(v2.fit_settings().batch_size, 7);
+  EXPECT_EQ(all_weights(v2), all_weights(loaded));
   const std::string settings = R"({"batch_size":7,"shuffle":false,"validation_split":0.25})";
   ASSERT_EQ(bytes.substr(bytes.size() - settings.size()), settings);
   bytes.resize(bytes.size() - settings.size() - 8);
-  ASSERT_EQ(bytes[kVersionAt], '\x02');
   bytes[kVersionAt] = '\x01';
   std::ofstream(path, std::ios::binary) << bytes;
   Sequential old = Sequential::load(path.string());
   EXPECT_EQ(old.fit_settings().batch_size, 0);  // unknown
   EXPECT_EQ(all_weights(old), all_weights(loaded));
-  bytes[kVersionAt] = '\x03';
+  bytes[kVersionAt] = '\x04';
   std::ofstream(path, std::ios::binary) << bytes;
   EXPECT_THROW(Sequential::load(path.string()), FormatError);
   fs::remove(path);
@@ -352,7 +360,7 @@ TEST(Sequential, ConfigWithAHugeInputShapeIsAShapeError) {
 // Counts the batches of each fit() epoch.
 struct BatchCounter : Callback {
   int batches = 0;
-  void on_batch_end(Sequential&, TrainingState&) override { ++batches; }
+  void on_batch_end(Model&, TrainingState&) override { ++batches; }
 };
 
 TEST(Sequential, ValidationSplitKeepsTheFirstIntOfNTimesOneMinusFForTraining) {

@@ -38,7 +38,7 @@ void register_check(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "engine threads (0: all cores)")->transform(non_negative_integer());
   cmd->callback([args] {
-    Sequential trained = Sequential::load(args->checkpoint);
+    Model trained = Model::load(args->checkpoint);
     inference::InstructionModel engine = inference::InstructionModel::load(args->model);
     MnistSplits data = load_mnist_for(trained, args->data);
     Tensor expected = trained.predict(data.test);

@@ -35,7 +35,7 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("--batch-size", args->batch_size, "evaluation batch size")->transform(positive_integer());
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] {
-    Sequential model = Sequential::load(args->checkpoint);
+    Model model = Model::load(args->checkpoint);
     MnistSplits data = load_mnist_for(model, args->data);
     const auto result = model.evaluate(data.test, args->batch_size);
     if (args->json) {

@@ -47,7 +47,7 @@ void register_export(CLI::App& app) {
                   "for 0..255 pixels)")
       ->check(positive_number());
   cmd->callback([args] {
-    Sequential model = Sequential::load(args->checkpoint);
+    Model model = Model::load(args->checkpoint);
     ExportOptions o;
     o.target = parse_export_target(args->target);
     o.validation_samples = args->validation_samples;

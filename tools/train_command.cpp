@@ -42,14 +42,14 @@ struct TrainArgs {
 };
 
 int default_batch_size(const std::string& model) {
-  if (model == "mlp") return 64;
+  if (model == "mlp" || model == "resmlp") return 64;
   if (model == "cnn" || model == "bncnn") return 128;
   return 32;
 }
 
 // A resumed run continues with the checkpoint's model, optimizer, seed and
 // fit settings; options that would silently be ignored are errors instead.
-void check_resume_options(const TrainArgs& a, const Sequential& model) {
+void check_resume_options(const TrainArgs& a, const Model& model) {
   for (const char* option : {"--model", "--lr", "--optimizer", "--seed", "--backend", "--validation-split"})
     INSTNN_CHECK(!a.given.count(option), ConfigError, option, " cannot be changed when resuming: ",
                  "the checkpoint '", a.resume, "' holds the model, optimizer, seed and fit ",
@@ -102,14 +102,14 @@ nlohmann::json model_config(const std::string& model) {
 }
 
 void run_train(const TrainArgs& a) {
-  Sequential model;
+  Model model;
   const bool resuming = !a.resume.empty();
   if (resuming) {
-    model = Sequential::load(a.resume);
+    model = Model::load(a.resume);
     check_resume_options(a, model);
     if (a.given.count("--threads")) model.backend().set_threads(a.threads);
   } else {
-    model = Sequential::from_config(model_config(a.model));
+    model = Model::from_config(model_config(a.model));
     CompileOptions o;
     o.optimizer = {{"type", a.optimizer}};
     if (a.given.count("--lr")) o.optimizer["learning_rate"] = a.lr;
@@ -121,7 +121,7 @@ void run_train(const TrainArgs& a) {
     model.compile(o);
   }
   MnistSplits data = load_mnist_for(model, a.data);
-  if (!model.built()) model.build(*model.input_shape());
+  if (!model.built()) model.build();
   if (!a.quiet) std::printf("%s", model.summary().c_str());
 
   FitOptions f;
@@ -174,7 +174,7 @@ void run_train(const TrainArgs& a) {
 void register_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model on an MNIST-style IDX directory");
-  cmd->add_option("--model", args->model, "mlp, cnn, bncnn, or a model-config FILE.json")
+  cmd->add_option("--model", args->model, "mlp, cnn, bncnn, resmlp, or a model-config FILE.json (Sequential or graph)")
       ->capture_default_str();
   cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
   cmd->add_option("--epochs", args->epochs, "epochs to train")->transform(positive_integer())

@@ -135,6 +135,51 @@ train_missing_data)
   [[ ! -e "$work/never.ckpt" ]] || fail "a checkpoint was written"
   ;;
 
+graph_train_export)
+  # A graph config (residual Add, a shared layer, a Slice) through train,
+  # evaluate, export, validate, check and info.
+  cat >"$work/graph.json" <<'JSON'
+{"inputs": [{"name": "pixels", "shape": [64]}],
+ "layers": [
+  {"type": "Dense", "name": "h1", "units": 16, "activation": "relu", "inputs": ["pixels"]},
+  {"type": "Dense", "name": "h2", "units": 16, "activation": "relu", "inputs": ["h1"]},
+  {"type": "Add", "name": "res", "inputs": ["h1", "h2"]},
+  {"name": "h2_again", "shares": "h2", "inputs": ["res"]},
+  {"type": "Slice", "name": "left", "start": 0, "stop": 8, "inputs": ["h2_again"]},
+  {"type": "Dense", "name": "out", "units": 4, "inputs": ["left"]}],
+ "outputs": ["out"]}
+JSON
+  "$cli" train --model "$work/graph.json" --data "$work/data" --epochs 2 --batch-size 25 --threads 1 \
+      --out "$work/graph.ckpt" >"$work/graph_train.log" 2>&1 || fail "instnn train of a graph exited with $?"
+  grep -q "Connected to" "$work/graph_train.log" || fail "no graph summary"
+  grep -q "h2_again (Dense, shares h2)" "$work/graph_train.log" || fail "the summary does not show the shared layer"
+  "$cli" evaluate "$work/graph.ckpt" --data "$work/data" >"$work/graph_eval.log" 2>&1 || fail "evaluate exited with $?"
+  "$cli" export "$work/graph.ckpt" --output "$work/graph_model.json" --target portable >"$work/graph_export.log" 2>&1 ||
+    fail "export exited with $?"
+  grep -q '"pixels\[64\]"' "$work/graph_model.json" || fail "the input is not named pixels[64]"
+  grep -q "ADD_ELEMENTWISE_BUFFERS" "$work/graph_model.json" || fail "no ADD_ELEMENTWISE_BUFFERS"
+  "$cli" validate "$work/graph_model.json" >"$work/graph_validate.log" 2>&1 || fail "validate exited with $?"
+  "$cli" check "$work/graph.ckpt" "$work/graph_model.json" --data "$work/data" >"$work/graph_check.log" 2>&1 ||
+    fail "check exited with $?"
+  "$cli" info "$work/graph_model.json" >"$work/graph_info.log" 2>&1 || fail "info exited with $?"
+  # Resuming a graph checkpoint trains on.
+  "$cli" train --resume "$work/graph.ckpt" --data "$work/data" --epochs 3 --out "$work/graph.ckpt" --quiet \
+      >"$work/graph_resume.log" 2>&1 || fail "resume of a graph exited with $?"
+  ;;
+
+graph_two_inputs_on_images)
+  cat >"$work/two_inputs.json" <<'JSON'
+{"inputs": [{"name": "left", "shape": [32]}, {"name": "right", "shape": [32]}],
+ "layers": [{"type": "Concatenate", "name": "both", "inputs": ["left", "right"]},
+            {"type": "Dense", "name": "out", "units": 4, "inputs": ["both"]}],
+ "outputs": ["out"]}
+JSON
+  run_failing graph_two_inputs_on_images train --model "$work/two_inputs.json" --data "$work/data" \
+    --epochs 1 --out "$work/never.ckpt" --quiet
+  grep -q "2 inputs ('left', 'right')" "$work/graph_two_inputs_on_images.err.log" ||
+    fail "the message does not name the inputs: $(cat "$work/graph_two_inputs_on_images.err.log")"
+  ;;
+
 cleanup)
   rm -rf "$work"
   ;;
