@@ -65,8 +65,8 @@
 // both shapes; a wrong number of inputs is a ConfigError.
 #pragma once
 
-#include <deque>
 #include <initializer_list>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <span>
@@ -146,8 +146,7 @@ class Layer {
   GraphTensor operator()(std::initializer_list<GraphTensor> xs, const std::string& name = {});
 
   // Which application of this layer the next forward / backward belongs to
-  // (see "Applications" above); the graph model sets it, 0 for a layer
-  // applied once.
+  // (see "Applications" above); 0 unless a graph model applies it twice.
   void set_application(std::size_t index) { application_ = index; }
   std::size_t application() const { return application_; }
 
