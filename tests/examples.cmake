@@ -52,3 +52,14 @@ add_test(NAME example_two_tower_trains_exports_serves
                  "-DEXPECT_REGEX=^test accuracy: 0\\.9[0-9]*\nexported [^\n]*: [0-9]+ instructions\nserved: the engine agrees with the model on (99[5-9]|1000) of 1000 test pairs \\(max \\|difference\\| [0-9.]+e[-+][0-9]+\\)\n$"
                  -P ${PROJECT_SOURCE_DIR}/tests/data/inference/run_cli.cmake)
 set_tests_properties(example_two_tower_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 120)
+# A user-written layer (ScaledSquare, outside the instnn namespace): trains,
+# checkpoints, fails to load without its factory, loads with it (bitwise
+# predictions), resumes bitwise, exports portable through its own lower()
+# and is served within 1e-5. The program exits non-zero on any mismatch.
+add_test(NAME example_custom_layer_trains_loads_resumes_exports
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:example_custom_layer>
+                 "-DARGS=${PROJECT_BINARY_DIR}/custom_layer_model.json|${PROJECT_BINARY_DIR}/custom_layer.ckpt"
+                 -DEXPECT_RC=0
+                 "-DEXPECT_REGEX=^trained 2 epochs: loss [0-9.]+, checkpoint [^\n]+\nload without the factory: ConfigError: layer 'square': unknown layer type 'ScaledSquare'[^\n]*\nloaded with the factory: predictions identical bitwise \\(129 parameters\\)\nresumed to 4 epochs: weights identical bitwise to an uninterrupted run \\(loss [0-9.]+\\)\nexported [^\n]+: 8 instructions\nserved: the engine matches the model on 100 rows \\(max \\|difference\\| [0-9.]+e[-+][0-9]+\\)\n$"
+                 -P ${PROJECT_SOURCE_DIR}/tests/data/inference/run_cli.cmake)
+set_tests_properties(example_custom_layer_trains_loads_resumes_exports PROPERTIES LABELS "examples" TIMEOUT 120)
