@@ -57,7 +57,9 @@ std::unique_ptr<Layer> make_layer(const nlohmann::json& lc, const LayerFactories
   if (it == factories.end()) {
     std::string known;
     for (const auto& [name, f] : factories) known += (known.empty() ? "" : ", ") + name;
-    throw ConfigError(where + ": unknown layer type '" + type + "'; known types: " + known);
+    throw ConfigError(where + ": unknown layer type '" + type + "'; known types: " + known +
+                      " (a custom layer? pass its factory: builtin_layers() plus {\"" + type +
+                      "\", factory} to from_config or load)");
   }
   try {
     return it->second(lc);
@@ -634,10 +636,21 @@ const Loss& Model::loss_of(std::size_t output) const {
   return *losses_[output];
 }
 
+std::vector<Layer*> Model::layers_in_graph_order() const {
+  // The order of each layer's first application, which is also the order a
+  // config lists them in, so a reloaded model lists its parameters alike.
+  std::vector<Layer*> out;
+  for (const auto& a : applications_)
+    if (a.index == 0) out.push_back(layers_[a.layer].get());
+  for (const auto& l : layers_)
+    if (std::find(out.begin(), out.end(), l.get()) == out.end()) out.push_back(l.get());
+  return out;
+}
+
 std::vector<Parameter*> Model::params() {
   std::vector<Parameter*> out;
   std::set<const Parameter*> seen;
-  for (auto& l : layers_)
+  for (Layer* l : layers_in_graph_order())
     for (Parameter* p : l->params())
       if (seen.insert(p).second) out.push_back(p);
   return out;
@@ -645,7 +658,7 @@ std::vector<Parameter*> Model::params() {
 
 std::vector<NamedTensor> Model::state() {
   std::vector<NamedTensor> out;
-  for (auto& l : layers_)
+  for (Layer* l : layers_in_graph_order())
     for (const NamedTensor& t : l->state()) out.push_back(t);
   return out;
 }

@@ -188,7 +188,8 @@ class Model {
   // graphs "Connected to"; shared layers count once in the totals.
   std::string summary() const;
 
-  // Every parameter once (a shared layer's once), in layer order.
+  // Every parameter once (a shared layer's once), in the order of the
+  // layers' first applications (for a Sequential: layer order).
   std::vector<Parameter*> params();
   std::vector<NamedTensor> state();  // non-trained layer state (BN statistics)
   std::size_t param_count() const;
@@ -269,6 +270,7 @@ class Model {
   std::string value_name(int value) const;
   int value_by_name(const std::string& name) const;
   bool name_taken(const std::string& name) const;
+  std::vector<Layer*> layers_in_graph_order() const;
   void check_name_free(const std::string& name) const;
   void check_compiled(const char* what) const;
   void check_graph() const;

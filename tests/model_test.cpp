@@ -475,3 +475,31 @@ TEST(Model, ASigmoidOutputBeforeBceFromLogitsIsAClearError) {
 
 }  // namespace
 }  // namespace instnn
+
+namespace instnn {
+namespace {
+
+// A layer added before the layers it reads lists its parameters in graph
+// order, so a reloaded model (whose config lists layers in graph order)
+// gives the same params() order.
+TEST(Model, ParameterOrderSurvivesAReload) {
+  Model m;
+  GraphTensor x = m.input("x", Shape{3});
+  auto& late = m.add<Dense>(2, "linear", "late");  // added first, applied last
+  GraphTensor h = m.add<Dense>(4, "tanh", "early")(x);
+  m.set_outputs({late(h)});
+  m.compile(options_for("reference"));
+  const auto path = temp_path("order.ckpt");
+  m.save(path.string());
+  Model loaded = Model::load(path.string());
+  std::vector<std::string> a, b;
+  for (Parameter* p : m.params()) a.push_back(p->name);
+  for (Parameter* p : loaded.params()) b.push_back(p->name);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.front(), "early.kernel");
+  EXPECT_EQ(all_weights(loaded), all_weights(m));
+  fs::remove(path);
+}
+
+}  // namespace
+}  // namespace instnn
