@@ -19,7 +19,23 @@ class CsvTokenizer {
       : source_(source), on_row_(on_row), separator_(separator) {}
 
   void feed(const char* data, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i) step(data[i]);
+    std::size_t i = 0;
+    while (i < size) {
+      // Fast path: a run of ordinary characters inside a field is appended
+      // at once; step() sees only the characters that may change state.
+      if (state_ == State::Unquoted || state_ == State::Quoted) {
+        const char stop = state_ == State::Quoted ? '"' : separator_;
+        std::size_t end = i;
+        while (end < size && data[end] != stop && data[end] != '\n' && data[end] != '\r') ++end;
+        if (end > i) {
+          text_.append(data + i, end - i);
+          previous_cr_ = false;
+          i = end;
+          continue;
+        }
+      }
+      step(data[i++]);
+    }
   }
 
   void finish() {
