@@ -129,11 +129,15 @@ class TableBuilder {
   // Second pass: the text of the columns that turned to text after numbers.
   void add_text(const CsvRow& row) {
     if (row_index_++ == 0 && table_.has_header) return;
+    INSTNN_CHECK(row.cells.size() == table_.columns && text_rows_++ < table_.rows, IoError,
+                 "CSV file '", table_.source, "' changed while it was being read");
     for (std::size_t c = 0; c < table_.columns; ++c)
       if (kinds_[c] == ColumnKind::NeedsText) table_.data[c].cells.emplace_back(row.cells[c]);
   }
 
   void finish_kinds() {
+    INSTNN_CHECK(!needs_second_pass() || text_rows_ == table_.rows, IoError, "CSV file '",
+                 table_.source, "' changed while it was being read");
     for (std::size_t c = 0; c < table_.columns; ++c) table_.data[c].numeric = kinds_[c] == ColumnKind::Numeric;
   }
 
@@ -144,6 +148,7 @@ class TableBuilder {
   std::vector<std::string> first_row_;  // held until the header is decided
   std::vector<ColumnKind> kinds_;
   std::size_t row_index_ = 0;
+  std::size_t text_rows_ = 0;  // data rows seen by the second pass
 };
 
 }  // namespace
