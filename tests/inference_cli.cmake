@@ -23,6 +23,10 @@ add_test(NAME cli_inference_predict_output_file
                  -DEXPECT_RC=0 "-DEXPECT_REGEX=^$" -DOUTPUT_FILE=${PROJECT_BINARY_DIR}/cli_inference_out.csv
                  "-DOUTPUT_REGEX=^[^\n]+\n[^\n]+\n0\\.61063[0-9]*,0\\.38936[0-9]*\n$" -P ${_inference_runner})
 set_tests_properties(cli_inference_predict_output_file PROPERTIES LABELS "cli;inference")
+# The same samples as input.csv written the way spreadsheets write them (BOM,
+# header, CRLF, quotes, '+2', no final line end): the same outputs.
+instnn_cli_test(predict_rfc4180_input 0 "^5\\.54485[0-9]*e-05,0\\.99994[0-9]*\n0\\.6681877[0-9]*,0\\.331812[0-9]*\n0\\.61063[0-9]*,0\\.38936[0-9]*\n$"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/input_rfc4180.csv)
 instnn_cli_test(predict_short_row 1 "short_row.csv:1: the model takes 3 inputs per sample, the row has 2"
                 predict ${_inference_data}/small_mlp.json --input ${_inference_data}/short_row.csv)
 instnn_cli_test(predict_missing_input 1 "cannot open input file"

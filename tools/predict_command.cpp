@@ -22,7 +22,7 @@ void register_predict(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("predict", "Run an instruction-model JSON over the samples of a CSV file");
   cmd->add_option("model", args->model, "instruction-model JSON")->required();
-  cmd->add_option("--input", args->input, "CSV without header, one sample per line")->required();
+  cmd->add_option("--input", args->input, "CSV, one sample per line (a header line is detected and skipped)")->required();
   cmd->add_option("--output", args->output, "CSV to write (default: standard output)");
   cmd->add_option("--threads", args->threads, "worker threads")->transform(integer_in(1, 1024));
   cmd->add_option("--batch", args->batch, "samples per batched call")->transform(integer_in(1, std::uint64_t{1} << 24));

@@ -1,6 +1,7 @@
-// Samples as CSV for the predict command: no header, one sample per line,
-// comma-separated floats. Reading is strict (every field must be a number,
-// every row the same width); writing uses the shortest exact float form.
+// Samples as CSV for the predict command: one sample per line. Reading is
+// data/csv_table.hpp's, the same as training's (RFC 4180, a header line
+// detected and skipped, its number syntax); every cell must be a number and
+// every row `expected_width` wide. Writing uses the shortest exact float form.
 #pragma once
 
 #include <cstddef>
@@ -17,8 +18,8 @@ struct SampleRows {
 };
 
 // Throws IoError when the file cannot be read, FormatError naming the file,
-// line and field for anything that is not a number or a row of the wrong
-// width (`expected_width`).
+// line and column for anything that is not a number or a row of the wrong
+// width (`expected_width`), or for a file without data rows.
 SampleRows read_sample_csv(const std::string& path, std::size_t expected_width);
 
 // One line per sample of `width` values.

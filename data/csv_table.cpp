@@ -1,0 +1,210 @@
+#include "instnn/data/csv_table.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "instnn/core/error.hpp"
+#include "instnn/data/csv_parser.hpp"
+
+namespace instnn {
+
+namespace {
+
+std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::string shown(std::string_view text) {
+  constexpr std::size_t kMaxShown = 40;
+  std::string out(text.substr(0, kMaxShown));
+  if (text.size() > kMaxShown) out += "...";
+  return "'" + out + "'";
+}
+
+// Why `cell` (not a number) is not one, for an error after "line: column C".
+std::string why_not_a_number(std::string_view cell) {
+  const std::string_view text = trim_blanks(cell);
+  if (text.empty()) return " is empty, expected a number";
+  float value = 0.0f;
+  const std::string_view unsigned_text = text.substr(text.front() == '+' || text.front() == '-');
+  const auto [end, ec] =
+      std::from_chars(unsigned_text.data(), unsigned_text.data() + unsigned_text.size(), value);
+  if (end == unsigned_text.data() + unsigned_text.size()) {
+    if (ec == std::errc::result_out_of_range) return ": " + shown(cell) + " is out of the float range";
+    if (ec == std::errc() && !std::isfinite(value))
+      return ": " + shown(cell) + " is not a finite number (nan and inf are read as text)";
+  }
+  return ": " + shown(cell) + " is not a number";
+}
+
+enum class ColumnKind {
+  Numeric,    // every cell so far is a number
+  Text,       // the cells' text is being kept
+  NeedsText,  // turned to text after numbers: its text is read in a second pass
+};
+
+class TableBuilder {
+ public:
+  TableBuilder(CsvTable& table, CsvHeader header) : table_(table), header_(header) {}
+
+  void add(const CsvRow& row) {
+    if (first_row_line_ == 0) {
+      first_row_line_ = row.line;
+      table_.columns = row.cells.size();
+      table_.data.resize(table_.columns);
+      kinds_.assign(table_.columns, ColumnKind::Numeric);
+      if (header_ != CsvHeader::Absent) {
+        first_row_.assign(row.cells.begin(), row.cells.end());
+        return;
+      }
+    }
+    INSTNN_CHECK(row.cells.size() == table_.columns, FormatError, table_.source, ":", row.line,
+                 ": has ", row.cells.size(), " columns, expected ", table_.columns,
+                 " (as on line ", first_row_line_, ")");
+    for (std::size_t c = 0; c < row.cells.size(); ++c) {
+      CsvColumn& column = table_.data[c];
+      switch (kinds_[c]) {
+        case ColumnKind::Numeric:
+          if (const auto value = parse_csv_number(row.cells[c])) {
+            column.values.push_back(*value);
+          } else if (column.values.empty()) {
+            kinds_[c] = ColumnKind::Text;
+            column.cells.emplace_back(row.cells[c]);
+          } else {
+            kinds_[c] = ColumnKind::NeedsText;
+            column.values = {};
+          }
+          break;
+        case ColumnKind::Text:
+          column.cells.emplace_back(row.cells[c]);
+          break;
+        case ColumnKind::NeedsText:
+          break;
+      }
+    }
+    table_.row_lines.push_back(row.line);
+    ++table_.rows;
+  }
+
+  // Decides an automatic header and puts a first row that is data in front.
+  void finish_first_row() {
+    if (first_row_line_ == 0 || header_ == CsvHeader::Absent) return;
+    bool is_data = false;
+    if (header_ == CsvHeader::Auto)
+      for (std::size_t c = 0; c < table_.columns; ++c)
+        is_data |= kinds_[c] == ColumnKind::Numeric && parse_csv_number(first_row_[c]).has_value();
+    if (!is_data) {
+      table_.has_header = true;
+      table_.column_names = std::move(first_row_);
+      return;
+    }
+    for (std::size_t c = 0; c < table_.columns; ++c) {
+      CsvColumn& column = table_.data[c];
+      if (kinds_[c] == ColumnKind::Text) {
+        column.cells.insert(column.cells.begin(), first_row_[c]);
+      } else if (kinds_[c] == ColumnKind::Numeric) {
+        if (const auto value = parse_csv_number(first_row_[c])) {
+          column.values.insert(column.values.begin(), *value);
+        } else if (column.values.empty()) {
+          kinds_[c] = ColumnKind::Text;
+          column.cells.push_back(first_row_[c]);
+        } else {
+          kinds_[c] = ColumnKind::NeedsText;
+          column.values = {};
+        }
+      }
+    }
+    table_.row_lines.insert(table_.row_lines.begin(), first_row_line_);
+    ++table_.rows;
+  }
+
+  bool needs_second_pass() const {
+    for (ColumnKind kind : kinds_)
+      if (kind == ColumnKind::NeedsText) return true;
+    return false;
+  }
+
+  // Second pass: the text of the columns that turned to text after numbers.
+  void add_text(const CsvRow& row) {
+    if (row_index_++ == 0 && table_.has_header) return;
+    INSTNN_CHECK(row.cells.size() == table_.columns && text_rows_++ < table_.rows, IoError,
+                 "CSV file '", table_.source, "' changed while it was being read");
+    for (std::size_t c = 0; c < table_.columns; ++c)
+      if (kinds_[c] == ColumnKind::NeedsText) table_.data[c].cells.emplace_back(row.cells[c]);
+  }
+
+  void finish_kinds() {
+    INSTNN_CHECK(!needs_second_pass() || text_rows_ == table_.rows, IoError, "CSV file '",
+                 table_.source, "' changed while it was being read");
+    for (std::size_t c = 0; c < table_.columns; ++c) table_.data[c].numeric = kinds_[c] == ColumnKind::Numeric;
+  }
+
+ private:
+  CsvTable& table_;
+  const CsvHeader header_;
+  std::size_t first_row_line_ = 0;
+  std::vector<std::string> first_row_;  // held until the header is decided
+  std::vector<ColumnKind> kinds_;
+  std::size_t row_index_ = 0;
+  std::size_t text_rows_ = 0;  // data rows seen by the second pass
+};
+
+}  // namespace
+
+std::optional<float> parse_csv_number(std::string_view cell) {
+  cell = trim_blanks(cell);
+  const bool plus = !cell.empty() && cell.front() == '+';
+  if (plus) cell.remove_prefix(1);  // from_chars rejects '+'
+  // from_chars takes "nan" and "inf": a number starts with a digit or '.'.
+  const std::size_t first = !plus && !cell.empty() && cell.front() == '-' ? 1 : 0;
+  if (first >= cell.size()) return std::nullopt;
+  const char lead = cell[first];
+  if (!(lead == '.' || (lead >= '0' && lead <= '9'))) return std::nullopt;
+  float value = 0.0f;
+  const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  if (ec != std::errc() || end != cell.data() + cell.size()) return std::nullopt;
+  return value;
+}
+
+void CsvTable::require_numeric(std::size_t column) const {
+  const CsvColumn& col = data.at(column);
+  if (col.numeric) return;
+  for (std::size_t r = 0; r < col.cells.size(); ++r)
+    if (!parse_csv_number(col.cells[r]))
+      throw FormatError(detail::concat(source, ":", row_lines[r], ": column ", column + 1,
+                                       why_not_a_number(col.cells[r])));
+}
+
+std::vector<float> CsvTable::numeric_rows() const {
+  for (std::size_t c = 0; c < columns; ++c) require_numeric(c);
+  std::vector<float> out(rows * columns);
+  for (std::size_t c = 0; c < columns; ++c)
+    for (std::size_t r = 0; r < rows; ++r) out[r * columns + c] = data[c].values[r];
+  return out;
+}
+
+CsvTable read_csv_table(const std::filesystem::path& path, const CsvTableOptions& options) {
+  CsvTable table;
+  table.source = path.string();
+  const CsvParseOptions parse{.separator = options.separator, .chunk_bytes = options.chunk_bytes};
+  TableBuilder builder(table, options.header);
+  parse_csv(path, [&](const CsvRow& row) { builder.add(row); }, parse);
+  builder.finish_first_row();
+  if (builder.needs_second_pass())
+    parse_csv(path, [&](const CsvRow& row) { builder.add_text(row); }, parse);
+  builder.finish_kinds();
+  INSTNN_CHECK(table.rows > 0, FormatError, "CSV file '", table.source, "' has no data rows",
+               table.has_header ? " (only a header)" : " (it is empty)");
+  if (!table.has_header)
+    for (std::size_t c = 0; c < table.columns; ++c)
+      table.column_names.push_back("column_" + std::to_string(c + 1));
+  return table;
+}
+
+CsvTable read_csv_table(const std::filesystem::path& path, CsvHeader header, char separator) {
+  return read_csv_table(path, CsvTableOptions{.header = header, .separator = separator});
+}
+
+}  // namespace instnn
