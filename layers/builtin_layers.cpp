@@ -50,6 +50,7 @@ const LayerFactories& builtin_layers() {
     f["Shift"] = f["ShiftVectorized"] = Shift::from_config;
     f["Clip"] = f["ClipVectorized"] = Clip::from_config;
     f["CategoryEmbedding"] = CategoryEmbedding::from_config;
+    f["CategoryEmbeddings"] = f["MultiIdEmbeddings"] = CategoryEmbeddings::from_config;
     f["FeatureAttention"] = FeatureAttention::from_config;
     return f;
   }();

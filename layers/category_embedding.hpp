@@ -54,6 +54,55 @@ class CategoryEmbedding : public Layer {
   Tensor dx_;
 };
 
+// CategoryEmbeddings (instmodel's MultiIdEmbeddings): embeds some columns
+// of a flat input [F] that hold category ids, each with its own table, and
+// passes the other columns through.
+// Output layout, exactly: the kept columns (every column not in `columns`)
+// first, in increasing column order, then the embedding of columns[0]
+// (dims[0] values), then of columns[1], ... in the order `columns` lists
+// them. Width = F - columns.size() + sum(dims).
+// Ids are matched as CategoryEmbedding's (category_row); table k is
+// "<name>.embeddings_<columns[k]>", [vocabularies[k] + 1][dims[k]], its last
+// row for unknown ids. The gradient flows to the kept columns (the id
+// columns get 0) and scatter-adds into the tables.
+// Export (portable): a COPY_MASKED of the kept columns and one MAP_TRANSFORM
+// per embedded column (reading it with internal_input_index), joined by
+// COPYs at their offsets (the Lowering API gives each instruction its own
+// value, so the parts are written apart and then concatenated).
+// Config: {"type", "name", "columns": [i, j, ...], "vocabularies": [vi, vj,
+// ...], and "dim": d (the same for every column) or "dims": [di, dj, ...]}.
+class CategoryEmbeddings : public Layer {
+ public:
+  CategoryEmbeddings(std::vector<int> columns, std::vector<int> vocabularies, std::vector<int> dims,
+                     std::string name = {});
+  static std::unique_ptr<Layer> from_config(const nlohmann::json& config);
+
+  std::string type() const override { return "CategoryEmbeddings"; }
+  void build(const Shape& input_shape, Rng& rng) override;
+  Shape output_shape() const override { return Shape{width_}; }
+  const Tensor& forward(const Tensor& x, Mode mode) override;
+  const Tensor& backward(const Tensor& dy, bool need_dx) override;
+  std::vector<Parameter*> params() override;
+  nlohmann::json config() const override;
+  void lower(Lowering& lowering) const override;
+
+  const std::vector<int>& columns() const { return columns_; }
+  Parameter& embeddings(std::size_t k) { return tables_.at(k); }
+
+ private:
+  std::vector<int> columns_, vocabularies_, dims_;
+  std::vector<std::int32_t> kept_;   // the passed-through columns, in order
+  std::vector<int> offsets_;         // of each embedding in the output
+  int width_ = 0;
+  std::vector<Parameter> tables_;
+  struct Saved {
+    const Tensor* x = nullptr;
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;
+  Tensor kept_values_, dx_;  // scratch: the kept columns side by side
+};
+
 // The MAP_TRANSFORM of one embedded column: keys "0".."vocabulary-1" to the
 // rows of `table` ([vocabulary + 1][dim]), the last row as the default.
 // Shared by CategoryEmbedding and CategoryEmbeddings.

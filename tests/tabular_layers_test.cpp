@@ -118,6 +118,41 @@ TEST_P(TabularLayers, CategoryEmbeddingLooksUpRowsAndTheUnknownRow) {
   EXPECT_TRUE(emb.backward(dy, false).empty());
 }
 
+TEST_P(TabularLayers, CategoryEmbeddingsGradients) {
+  // Columns 3 and 1 of 5 embedded (vocabularies 3 and 5, dims 2 and 4);
+  // ids over -1.4 .. 4.4: known, unknown, rounded. Kept columns get dy.
+  CategoryEmbeddings emb({3, 1}, {3, 5}, {2, 4}, "embs");
+  GradCheckOptions o;
+  o.input_lo = -1.4f;
+  o.input_hi = 4.4f;
+  o.max_checks = 1000;
+  check_layer_gradients(emb, *backend_, Shape{9, 5}, o);
+}
+
+TEST_P(TabularLayers, CategoryEmbeddingsKeepsTheOtherColumnsFirst) {
+  CategoryEmbeddings emb({2, 0}, {2, 3}, {1, 2}, "embs");
+  emb.set_backend(backend_.get());
+  Rng rng(1);
+  emb.build(Shape{4}, rng);
+  ASSERT_EQ(emb.output_shape(), (Shape{5}));  // kept 1, 3; then column 2 (1 value), column 0 (2 values)
+  // Table of column 2: rows 0, 1, unknown = 100, 101, 102; of column 0:
+  // rows r = (10r, 10r + 1), unknown = (30, 31).
+  for (std::size_t i = 0; i < 3; ++i) emb.embeddings(0).value[i] = float(100 + i);
+  for (std::size_t i = 0; i < 8; ++i) emb.embeddings(1).value[i] = float(10 * (i / 2) + i % 2);
+  Tensor x(Shape{2, 4});
+  const std::vector<float> in{2, 0.5f, 1, -7, /**/ 9, 0.25f, 5, 8};
+  std::copy(in.begin(), in.end(), x.data());
+  EXPECT_EQ(emb.forward(x, Mode::Train).to_vector(),
+            (std::vector<float>{0.5f, -7, 101, 20, 21, /**/ 0.25f, 8, 102, 30, 31}));
+  Tensor dy(Shape{2, 5});
+  for (std::size_t i = 0; i < 10; ++i) dy[i] = float(i + 1);
+  for (Parameter* p : emb.params()) p->zero_grad();
+  EXPECT_EQ(emb.backward(dy, true).to_vector(), (std::vector<float>{0, 1, 0, 2, /**/ 0, 6, 0, 7}));
+  EXPECT_EQ(emb.embeddings(0).grad.to_vector(), (std::vector<float>{0, 3, 8}));
+  EXPECT_EQ(emb.embeddings(1).grad.to_vector(), (std::vector<float>{0, 0, 0, 0, 4, 5, 9, 10}));
+  EXPECT_EQ(emb.embeddings(1).name, "embs.embeddings_0");
+}
+
 TEST_P(TabularLayers, FeatureAttentionGradients) {
   FeatureAttention att("att");
   check_multi_input_gradients(att, *backend_, {Shape{4, 5}, Shape{4, 3}});
@@ -174,6 +209,7 @@ TEST(TabularLayerConfigs, RoundTripThroughTheBuiltinFactories) {
       Clip(std::nullopt, 3.0f, "c_max").config(),
       Clip(std::nullopt, std::nullopt, "c_none").config(),
       CategoryEmbedding(7, 3, "e").config(),
+      CategoryEmbeddings({4, 0}, {3, 6}, {2, 5}, "es").config(),
       FeatureAttention("a").config(),
   };
   for (const nlohmann::json& c : configs) {
@@ -187,6 +223,14 @@ TEST(TabularLayerConfigs, RoundTripThroughTheBuiltinFactories) {
   const auto emb = f.at("CategoryEmbedding")({{"type", "CategoryEmbedding"}, {"input_dim", 9}, {"output_dim", 4}});
   EXPECT_EQ(emb->config()["vocabulary"], 9);
   EXPECT_EQ(emb->config()["dim"], 4);
+  const auto embs = f.at("MultiIdEmbeddings")(
+      {{"type", "MultiIdEmbeddings"}, {"columns", {1, 2}}, {"vocabularies", {4, 5}}, {"dim", 3}});
+  EXPECT_EQ(embs->type(), "CategoryEmbeddings");
+  EXPECT_EQ(embs->config()["dims"], nlohmann::json({3, 3}));
+  EXPECT_THROW(f.at("CategoryEmbeddings")({{"type", "CategoryEmbeddings"}, {"columns", {1}}, {"vocabularies", {4}}}),
+               ConfigError);
+  EXPECT_THROW(CategoryEmbeddings({1, 1}, {2, 2}, {1, 1}, "twice"), ConfigError);
+  EXPECT_THROW(CategoryEmbeddings({1}, {2, 2}, {1}, "counts"), ConfigError);
   EXPECT_EQ(f.at("ScaleVectorized")({{"type", "ScaleVectorized"}})->type(), "Scale");
   EXPECT_EQ(f.at("ShiftVectorized")({{"type", "ShiftVectorized"}})->type(), "Shift");
   EXPECT_EQ(f.at("ClipVectorized")({{"type", "ClipVectorized"}, {"min", 0}})->type(), "Clip");
@@ -306,6 +350,29 @@ TEST_P(TabularExport, CategoryEmbeddingIsAMapTransformWithTheUnknownRowAsDefault
       const Tensor& table = emb.embeddings().value;
       EXPECT_EQ(inst.default_values, (std::vector<float>(table.data() + 12, table.data() + 15)));
     }
+}
+
+TEST_P(TabularExport, CategoryEmbeddingsIsCopyMaskedAndOneMapTransformPerColumn) {
+  Model m;
+  auto x = m.input("row", Shape{5});
+  auto e = m.add<CategoryEmbeddings>(std::vector<int>{3, 1}, std::vector<int>{3, 4}, std::vector<int>{2, 3}, "embs")(x);
+  m.set_outputs({m.add<Dense>(2, "linear", "head")(e)});
+  // Columns 1 and 3 hold ids (in and out of the vocabularies), the others
+  // numbers.
+  auto with_ids = [](Tensor t, std::uint64_t seed) {
+    Rng rng(seed);
+    for (std::int64_t r = 0; r < t.dim(0); ++r) {
+      t[std::size_t(r) * 5 + 1] = float(int(rng.uniform(-1.0f, 5.99f)));
+      t[std::size_t(r) * 5 + 3] = float(int(rng.uniform(-2.0f, 4.99f)));
+    }
+    return t;
+  };
+  const Tensor rows = with_ids(random_rows(12, 5, 8), 1), train = with_ids(random_rows(32, 5, 9), 2);
+  const ExportResult r = train_and_export(m, rows, GetParam(), ExportTarget::Portable, &train);
+  EXPECT_EQ(r.target, ExportTarget::Portable);
+  EXPECT_EQ(count_type(r, InstructionType::CopyMasked), 1u);
+  EXPECT_EQ(count_type(r, InstructionType::MapTransform), 2u);
+  for (const auto& inst : r.model.instructions) EXPECT_TRUE(inference::is_crate_instruction(inst.type));
 }
 
 TEST_P(TabularExport, FeatureAttentionIsAttention) {
