@@ -15,6 +15,7 @@
 //   training loop does not allocate.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -103,6 +104,17 @@ struct RmspropHyper {
   float epsilon = 1e-7f;
 };
 
+// The table row of a category id, as MAP_TRANSFORM matches its keys
+// (docs/format.md): rounded to the nearest integer with halves away from
+// zero, converted to int32 saturating (NaN -> 0); ids 0..vocabulary-1 are
+// their own row, every other id the unknown row `vocabulary`.
+inline int category_row(float id, int vocabulary) {
+  if (std::isnan(id)) return 0;  // key 0 (vocabulary >= 1)
+  const float r = std::round(id);
+  if (!(r >= 0.0f) || r >= float(vocabulary)) return vocabulary;
+  return int(r);
+}
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -183,6 +195,28 @@ class Backend {
   // s[r][i] = sum over head i's columns j of a[r][j] * b[r][j]
   virtual void heads_dot(int rows, int heads, int head_size, const float* a, const float* b,
                          float* s) = 0;
+
+  // ---- tabular layers (Scale, Clip, CategoryEmbedding) ----
+  // y[r][c] = x[r][c] * s[c] for a [rows x cols] matrix (y may alias x).
+  virtual void column_scale(int rows, int cols, const float* x, const float* s, float* y) = 0;
+  // ds[c] = sum over r of x[r][c] * dy[r][c] + beta * ds[c].
+  virtual void column_scale_grad(int rows, int cols, const float* x, const float* dy, float* ds,
+                                 float beta) = 0;
+  // The gradient of clip: dx = dy where lo <= x <= hi (x not clipped), else
+  // 0. Bounds may be infinite. dx may alias dy.
+  virtual void clip_backward(std::size_t n, float lo, float hi, const float* x, const float* dy,
+                             float* dx) = 0;
+  // Embedding lookup: row r reads the category id ids[r * id_stride]
+  // and copies table row category_row(id, vocabulary) (table is
+  // [vocabulary + 1][dim], its last row for unknown ids) to
+  // y[r * y_stride .. + dim).
+  virtual void embedding_lookup(int rows, int vocabulary, int dim, const float* ids, int id_stride,
+                                const float* table, float* y, int y_stride) = 0;
+  // Its gradient: dtable = (sum over r of dy row r added to the table row
+  // of id r) + beta * dtable; beta = 0 ignores dtable's old contents.
+  virtual void embedding_lookup_backward(int rows, int vocabulary, int dim, const float* ids,
+                                         int id_stride, const float* dy, int dy_stride,
+                                         float* dtable, float beta) = 0;
 
   // ---- softmax and losses (losses return the mean over the batch) ----
   // Row-wise, numerically stable softmax; y may alias x.

@@ -2,15 +2,19 @@
 #include "instnn/core/sequential.hpp"
 #include "instnn/layers/activation.hpp"
 #include "instnn/layers/batch_norm.hpp"
+#include "instnn/layers/category_embedding.hpp"
+#include "instnn/layers/clip.hpp"
 #include "instnn/layers/conv2d.hpp"
 #include "instnn/layers/dense.hpp"
 #include "instnn/layers/dropout.hpp"
+#include "instnn/layers/feature_attention.hpp"
 #include "instnn/layers/feature_select.hpp"
 #include "instnn/layers/flatten.hpp"
 #include "instnn/layers/heads.hpp"
 #include "instnn/layers/merge.hpp"
 #include "instnn/layers/pooling.hpp"
 #include "instnn/layers/reduce_sum.hpp"
+#include "instnn/layers/scale_shift.hpp"
 
 namespace instnn {
 
@@ -41,6 +45,13 @@ const LayerFactories& builtin_layers() {
     f["ReduceSum"] = ReduceSum::from_config;
     f["Slice"] = Slice::from_config;
     f["Gather"] = Gather::from_config;
+    // Tabular layers (instmodel's names as aliases).
+    f["Scale"] = f["ScaleVectorized"] = Scale::from_config;
+    f["Shift"] = f["ShiftVectorized"] = Shift::from_config;
+    f["Clip"] = f["ClipVectorized"] = Clip::from_config;
+    f["CategoryEmbedding"] = CategoryEmbedding::from_config;
+    f["CategoryEmbeddings"] = f["MultiIdEmbeddings"] = CategoryEmbeddings::from_config;
+    f["FeatureAttention"] = FeatureAttention::from_config;
     return f;
   }();
   return factories;

@@ -3,7 +3,8 @@
 // Eigen for vectorised element-wise work. The kernels are split over files
 // by concept: blas_backend.cpp (threads, GEMM, bias), blas_elementwise.cpp,
 // blas_losses.cpp, blas_conv.cpp, blas_pool.cpp, blas_batchnorm.cpp,
-// blas_optimizers.cpp, blas_merge.cpp (merges and feature selection).
+// blas_optimizers.cpp, blas_merge.cpp (merges and feature selection),
+// blas_tabular.cpp (per-column scale, clip gradient, embeddings).
 #pragma once
 
 #include "instnn/backends/blas/gemm_engine.hpp"
@@ -65,6 +66,17 @@ class BlasBackend final : public Backend {
   void heads_sum(int rows, int heads, int head_size, const float* x, float* s) override;
   void heads_dot(int rows, int heads, int head_size, const float* a, const float* b,
                  float* s) override;
+
+  void column_scale(int rows, int cols, const float* x, const float* s, float* y) override;
+  void column_scale_grad(int rows, int cols, const float* x, const float* dy, float* ds,
+                         float beta) override;
+  void clip_backward(std::size_t n, float lo, float hi, const float* x, const float* dy,
+                     float* dx) override;
+  void embedding_lookup(int rows, int vocabulary, int dim, const float* ids, int id_stride,
+                        const float* table, float* y, int y_stride) override;
+  void embedding_lookup_backward(int rows, int vocabulary, int dim, const float* ids,
+                                 int id_stride, const float* dy, int dy_stride, float* dtable,
+                                 float beta) override;
 
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;

@@ -229,6 +229,59 @@ void ReferenceBackend::heads_dot(int rows, int heads, int head_size, const float
     }
 }
 
+// ---- tabular layers ----
+
+void ReferenceBackend::column_scale(int rows, int cols, const float* x, const float* s, float* y) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      const std::size_t i = std::size_t(r) * cols + c;
+      y[i] = x[i] * s[c];
+    }
+}
+
+void ReferenceBackend::column_scale_grad(int rows, int cols, const float* x, const float* dy,
+                                         float* ds, float beta) {
+  for (int c = 0; c < cols; ++c) {
+    double sum = 0;
+    for (int r = 0; r < rows; ++r) {
+      const std::size_t i = std::size_t(r) * cols + c;
+      sum += double(x[i]) * dy[i];
+    }
+    ds[c] = with_beta(sum, beta, ds[c]);
+  }
+}
+
+void ReferenceBackend::clip_backward(std::size_t n, float lo, float hi, const float* x,
+                                     const float* dy, float* dx) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = (x[i] >= lo && x[i] <= hi) ? dy[i] : 0.0f;
+}
+
+void ReferenceBackend::embedding_lookup(int rows, int vocabulary, int dim, const float* ids,
+                                        int id_stride, const float* table, float* y,
+                                        int y_stride) {
+  for (int r = 0; r < rows; ++r) {
+    const int row = category_row(ids[std::size_t(r) * id_stride], vocabulary);
+    for (int d = 0; d < dim; ++d)
+      y[std::size_t(r) * y_stride + d] = table[std::size_t(row) * dim + d];
+  }
+}
+
+void ReferenceBackend::embedding_lookup_backward(int rows, int vocabulary, int dim,
+                                                 const float* ids, int id_stride,
+                                                 const float* dy, int dy_stride, float* dtable,
+                                                 float beta) {
+  // Per table entry, the sum over the rows that looked it up.
+  for (int t = 0; t <= vocabulary; ++t)
+    for (int d = 0; d < dim; ++d) {
+      double sum = 0;
+      for (int r = 0; r < rows; ++r)
+        if (category_row(ids[std::size_t(r) * id_stride], vocabulary) == t)
+          sum += dy[std::size_t(r) * dy_stride + d];
+      float& g = dtable[std::size_t(t) * dim + d];
+      g = with_beta(sum, beta, g);
+    }
+}
+
 // ---- softmax and losses ----
 
 void ReferenceBackend::softmax(int rows, int cols, const float* x, float* y) {

@@ -47,6 +47,17 @@ class ReferenceBackend final : public Backend {
   void heads_dot(int rows, int heads, int head_size, const float* a, const float* b,
                  float* s) override;
 
+  void column_scale(int rows, int cols, const float* x, const float* s, float* y) override;
+  void column_scale_grad(int rows, int cols, const float* x, const float* dy, float* ds,
+                         float beta) override;
+  void clip_backward(std::size_t n, float lo, float hi, const float* x, const float* dy,
+                     float* dx) override;
+  void embedding_lookup(int rows, int vocabulary, int dim, const float* ids, int id_stride,
+                        const float* table, float* y, int y_stride) override;
+  void embedding_lookup_backward(int rows, int vocabulary, int dim, const float* ids,
+                                 int id_stride, const float* dy, int dy_stride, float* dtable,
+                                 float beta) override;
+
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;
   float softmax_cross_entropy(int rows, int cols, const float* logits, const std::int32_t* labels,
