@@ -511,9 +511,7 @@ void Model::build() {
     if (slot.consumers > 1) slot.copy_grad = true;
   split_inputs_.clear();
   split_inputs_.resize(inputs_.size() > 1 ? inputs_.size() : 0);
-  input_offsets_.assign(inputs_.size(), 0);
-  for (std::size_t i = 1; i < inputs_.size(); ++i)
-    input_offsets_[i] = input_offsets_[i - 1] + inputs_[i - 1].shape->size();
+  set_declaration_order_offsets();
   output_grads_.clear();
   output_grads_.resize(outputs_.size());
   split_targets_.clear();
@@ -752,13 +750,18 @@ void Model::run_backward() {
     if (!p->grad_written()) p->grad.fill(0.0f);
 }
 
+void Model::set_declaration_order_offsets() {
+  input_offsets_.assign(inputs_.size(), 0);
+  for (std::size_t i = 1; i < inputs_.size(); ++i)
+    input_offsets_[i] = input_offsets_[i - 1] + inputs_[i - 1].shape->size();
+}
+
 void Model::plan_input_split(const DataSource& data, const char* what) {
   ensure_built(data.sample_shape());
   if (inputs_.size() == 1) return;
   const std::vector<InputGroup> groups = data.input_groups();
   if (groups.empty()) {
-    for (std::size_t i = 0; i < inputs_.size(); ++i)
-      input_offsets_[i] = i == 0 ? 0 : input_offsets_[i - 1] + inputs_[i - 1].shape->size();
+    set_declaration_order_offsets();
     return;
   }
   std::vector<std::string> known;
@@ -807,7 +810,7 @@ float Model::compute_losses(const Batch& batch, bool with_grad) {
   return total;
 }
 
-void Model::update_metrics(const Batch& /*batch*/) {
+void Model::update_metrics() {
   for (std::size_t o = 0; o < outputs_.size(); ++o) {
     const Tensor& pred = *values_[static_cast<std::size_t>(outputs_[o])].value;
     for (auto& m : metrics_[o]) m->update(pred, targets_[o]);
@@ -858,7 +861,7 @@ double Model::train_epoch(const DataSource& data, const FitOptions& options, Tra
                          std::to_string(state.epoch) + ", batch " + std::to_string(b) + " of " +
                          std::to_string(state.batches) +
                          "; try a lower learning rate or gradient clipping");
-    update_metrics(batch_);
+    update_metrics();
     run_backward();
     // A finite loss can still give Inf/NaN gradients (overflow in backward);
     // one such step would poison every weight, so stop before taking it.
@@ -1003,7 +1006,7 @@ EvaluationResult Model::evaluate(const DataSource& data, int batch_size) {
     bind_inputs(batch_.x);
     run_forward(Mode::Infer);
     loss_sum += double(compute_losses(batch_, false)) * count;
-    update_metrics(batch_);
+    update_metrics();
   }
   EvaluationResult::Map out{{"loss", n ? loss_sum / n : 0.0}};
   write_metric_results(out);

@@ -282,9 +282,12 @@ class Model {
   // The source's samples as the model's inputs: checks shapes/names and
   // sets how bind_inputs() cuts them.
   void plan_input_split(const DataSource& data, const char* what);
+  // Input i starts where inputs 0..i-1 end.
+  void set_declaration_order_offsets();
   const Targets& output_targets(std::size_t output, const Batch& batch);
   float compute_losses(const Batch& batch, bool with_grad);
-  void update_metrics(const Batch& batch);
+  // Metrics of each output on this batch's targets (after compute_losses).
+  void update_metrics();
   // Writes each metric's result under the name given to compile() (fit's
   // running logs, its epoch logs and evaluate() report alike).
   void write_metric_results(std::map<std::string, double>& out) const;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "instnn/core/error.hpp"
+#include "support/error_of.hpp"
 #include "support/temp_dir.hpp"
 
 namespace instnn {
@@ -13,20 +14,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using testing::TempDir;
 using testing::write_text;
-
-template <typename ErrorType, typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const ErrorType& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "did not throw";
-  return {};
-}
+using testing::error_of;
 
 TEST(CsvReader, HeaderAutodetectedLabelByName) {
   TempDir dir;

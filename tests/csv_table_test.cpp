@@ -9,6 +9,7 @@
 #include "instnn/core/error.hpp"
 #include "instnn/data/csv_parser.hpp"
 #include "instnn/data/csv_reader.hpp"
+#include "support/error_of.hpp"
 #include "support/temp_dir.hpp"
 
 namespace instnn {
@@ -46,16 +47,7 @@ std::vector<ParsedRow> parse_all_chunkings(const std::filesystem::path& path, ch
 
 template <typename Fn>
 std::string format_error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const FormatError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "did not throw";
-  return {};
+  return testing::error_of<FormatError>(std::forward<Fn>(fn));
 }
 
 TEST(CsvParser, QuotedCommasDoubledQuotesAndNewlinesInQuotes) {
