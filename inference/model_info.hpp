@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -111,6 +112,14 @@ struct ModelInfo {
   std::optional<std::vector<std::vector<float>>> parameters;
   std::optional<std::vector<LookupMap>> maps;
   std::optional<ValidationData> validation_data;
+  // instnn's own top-level keys (docs/format.md, section 12), ignored by the
+  // other engines. "categories": per categorical feature its vocabulary, the
+  // id of a value being its position (values never seen map to the id
+  // vocabulary.size(), which the MAP_TRANSFORM's `default` serves).
+  // "missing_values": per numeric feature the raw value an empty cell ("",
+  // "?", "NA") takes (the training mean, with --impute mean).
+  std::optional<std::map<std::string, std::vector<std::string>>> categories;
+  std::optional<std::map<std::string, float>> missing_values;
 };
 
 // The instruction's input buffers in the order the dependency rule and the
