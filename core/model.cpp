@@ -121,6 +121,10 @@ GraphTensor Model::input(const std::string& name, const Shape& shape, std::vecto
     for (const std::string& f : other.features) owner.emplace(f, &other.name);
   for (std::size_t f = 0; f < features.size(); ++f) {
     INSTNN_CHECK(!features[f].empty(), ConfigError, "input '", name, "': feature ", f, " has an empty name");
+    // The format reads "name[N]" as N features: one value cannot be named so.
+    INSTNN_CHECK(features[f].find_first_of("[]") == std::string::npos, ConfigError, "input '", name,
+                 "': feature '", features[f], "' holds '[' or ']', which the instruction format reads as ",
+                 "array notation (NAME[N]); rename it");
     const auto [it, fresh] = owner.emplace(features[f], &name);
     INSTNN_CHECK(fresh, ConfigError, "input '", name, "': feature '", features[f], "' is already a feature of ",
                  *it->second == name ? std::string("this input") : "input '" + *it->second + "'");
