@@ -443,14 +443,14 @@ TEST(Sequential, TrainingThroughASoftmaxLayerAndTheSoftmaxLossIsAClearError) {
 // Drives EarlyStopping epoch by epoch with a given monitored series, calling
 // before_epoch_end(epoch) first; returns the epoch it stopped at (0: never).
 int early_stop_epoch(EarlyStopping& stop, Sequential& m, const std::vector<double>& series,
-                     const std::function<void(int)>& before_epoch_end = {}) {
+                     const std::function<void(int)>& before_epoch_end = {}, const std::string& key = "val_loss") {
   TrainingState s;
   s.epochs = static_cast<int>(series.size());
   stop.on_train_begin(m, s);
   for (std::size_t i = 0; i < series.size() && !s.stop_training; ++i) {
     s.epoch = static_cast<int>(i) + 1;
     if (before_epoch_end) before_epoch_end(s.epoch);
-    stop.on_epoch_end(m, s, EpochLogs{{"val_loss", series[i]}});
+    stop.on_epoch_end(m, s, EpochLogs{{key, series[i]}});
   }
   stop.on_train_end(m, s);
   return stop.stopped_epoch();
@@ -470,6 +470,12 @@ TEST(Sequential, EarlyStoppingWaitsPatienceEpochsInARowAsKerasDoes) {
   EXPECT_EQ(early_stop_epoch(stop, m, {1.0, 0.9, 0.95, 0.8, 0.85, 0.9}), 6);
   EarlyStopping coarse("val_loss", 1, 0.15);
   EXPECT_EQ(early_stop_epoch(coarse, m, {1.0, 0.9, 0.8}), 2);
+  // AUC, like accuracy, improves upwards.
+  const std::vector<double> auc{0.6, 0.7, 0.65, 0.68};
+  for (const char* monitor : {"val_auc", "val_accuracy"}) {
+    EarlyStopping up(monitor, 2);
+    EXPECT_EQ(early_stop_epoch(up, m, auc, {}, monitor), 4) << monitor;
+  }
 }
 
 TEST(Sequential, EarlyStoppingRestoresTheBestEpochsWeights) {
