@@ -95,6 +95,9 @@ struct TableSchema {
   // cell: naming file, line and column).
   static TableSchema fit(const CsvTable& train, const TableOptions& options);
 
+  // {"numeric": [{"name", "mean", "std"}], "categorical": [{"name",
+  // "vocabulary"}], "label": {"name", "task", "classes", "numeric", "mean",
+  // "std"}, "impute_mean", "ignored"}.
   nlohmann::json to_json() const;
   // FormatError naming the JSON path of anything malformed. Floats
   // round-trip exactly.
