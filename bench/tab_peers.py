@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The peers of the TAB and TAB-L workloads (../shared/workloads.md) in one script.
+"""The peers of the TAB and TAB-L workloads (the reference workloads, README "Tabular models") in one script.
 
 TAB (German credit, default mode):
 
@@ -36,8 +36,8 @@ TAB-L (synthetic, one configuration per process):
                              fresh process, and reports the fastest
 
   DIR holds train.csv and test.csv as written by
-  ../shared/datasets/make_tabular.py DIR --rows 1000000 --seed 7 (a script
-  beside the repository, not in it). Numeric n0..n7 (test n5 may be empty:
+  make_tabular.py DIR --rows 1000000 --seed 7 (the workload definitions'
+  generator, kept outside the repository). Numeric n0..n7 (test n5 may be empty:
   imputed with the training mean), categorical c0..c5 (vocabularies from
   train.csv; unseen test values -> the unknown id), label `label` (1 is
   positive). The TAB model with embedding dim 8; Adam lr 1e-3, batch 256, 3

@@ -240,4 +240,45 @@ CsvTable read_csv_table(const std::filesystem::path& path, CsvHeader header, cha
   return read_csv_table(path, CsvTableOptions{.header = header, .separator = separator});
 }
 
+std::string float_text(float value) {
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), value).ptr);
+}
+
+std::string CsvTable::cell_text(std::size_t row, std::size_t column) const {
+  const CsvColumn& c = data.at(column);
+  if (c.has_text()) return c.cells.at(row);
+  return float_text(c.values.at(row));
+}
+
+CsvTable select_rows(const CsvTable& table, std::span<const std::size_t> rows) {
+  CsvTable out;
+  out.source = table.source;
+  out.has_header = table.has_header;
+  out.column_names = table.column_names;
+  out.columns = table.columns;
+  out.rows = rows.size();
+  out.row_lines.reserve(rows.size());
+  for (std::size_t r : rows) {
+    INSTNN_CHECK(r < table.rows, ConfigError, "select_rows: row ", r, " of '", table.source, "', which has ",
+                 table.rows, " rows");
+    out.row_lines.push_back(table.row_lines[r]);
+  }
+  out.data.resize(table.columns);
+  for (std::size_t c = 0; c < table.columns; ++c) {
+    const CsvColumn& from = table.data[c];
+    CsvColumn& to = out.data[c];
+    to.numeric = from.numeric;
+    if (from.numeric) {
+      to.values.reserve(rows.size());
+      for (std::size_t r : rows) to.values.push_back(from.values[r]);
+    }
+    if (from.has_text()) {
+      to.cells.reserve(rows.size());
+      for (std::size_t r : rows) to.cells.push_back(from.cells[r]);
+    }
+  }
+  return out;
+}
+
 }  // namespace instnn

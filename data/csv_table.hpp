@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,7 +75,18 @@ struct CsvTable {
   void require_numeric(std::size_t column) const;
   // All columns, row-major (rows x columns); require_numeric on each first.
   std::vector<float> numeric_rows() const;
+  // The cell as text: the file's own for a column with text, else the
+  // number's shortest text. Checked (std::out_of_range).
+  std::string cell_text(std::size_t row, std::size_t column) const;
 };
+
+// The rows `rows` of a table (0-based, any order, repeats allowed) as a
+// table of their own, e.g. a train/test split; line numbers are kept for
+// messages. Throws ConfigError for a row out of range.
+CsvTable select_rows(const CsvTable& table, std::span<const std::size_t> rows);
+
+// A float as its shortest text ("1", "2.5"): how numeric labels are named.
+std::string float_text(float value);
 
 // The number syntax above; nullopt for anything else.
 std::optional<float> parse_csv_number(std::string_view cell);

@@ -238,11 +238,6 @@ std::string quoted_cell(std::string_view cell) {
   return out;
 }
 
-std::string float_text(float value) {
-  char buf[32];
-  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), value).ptr);
-}
-
 std::optional<std::size_t> find_table_column(const CsvTable& table, std::string_view name) {
   std::optional<std::size_t> found;
   for (std::size_t c = 0; c < table.columns; ++c) {

@@ -139,7 +139,5 @@ std::optional<float> table_number(const CsvTable& table, std::size_t column, std
                                   bool allow_missing);
 // 'cell' in quotes, cut after 40 characters, for messages.
 std::string quoted_cell(std::string_view cell);
-// A float as its shortest text ("1", "2.5"): how numeric labels are named.
-std::string float_text(float value);
 
 }  // namespace instnn

@@ -41,16 +41,21 @@ json cnn(bool batch_norm) {
   return {{"input_shape", {1, 28, 28}}, {"layers", layers}};
 }
 
+// A graph-config Dense applied to `input`; a ReLU one starts He-uniform.
+json dense_layer(const char* name, int units, bool relu, const std::string& input) {
+  json d = {{"type", "Dense"}, {"name", name}, {"units", units}, {"inputs", {input}}};
+  if (relu) {
+    d["activation"] = "relu";
+    d["kernel_initializer"] = kReluInit;
+  }
+  return d;
+}
+
 // RESMLP (docs/design.md, "Reference workloads"): the MLP's width with two
 // residual connections, as a graph config.
 json resmlp() {
   auto dense = [](const char* name, int units, const char* activation, const char* input) {
-    json d = {{"type", "Dense"}, {"name", name}, {"units", units}, {"inputs", {input}}};
-    if (std::string(activation) != "linear") {
-      d["activation"] = activation;
-      d["kernel_initializer"] = kReluInit;
-    }
-    return d;
+    return dense_layer(name, units, std::string(activation) == "relu", input);
   };
   return {{"inputs", {{{"name", "pixels"}, {"shape", {784}}}}},
           {"layers",
@@ -60,6 +65,41 @@ json resmlp() {
           {"outputs", {"logits"}}};
 }
 }  // namespace
+
+nlohmann::json tab_model_config(const TabModelSpec& spec) {
+  INSTNN_CHECK(!spec.numeric.empty() || !spec.categorical.empty(), ConfigError,
+               "tab model: the table has no feature column besides the label");
+  INSTNN_CHECK(spec.vocabularies.size() == spec.categorical.size(), ConfigError, "tab model: ",
+               spec.categorical.size(), " categorical columns but ", spec.vocabularies.size(), " vocabularies");
+  INSTNN_CHECK(spec.embedding_dim >= 1 && spec.outputs >= 1, ConfigError, "tab model: embedding_dim ",
+               spec.embedding_dim, " and outputs ", spec.outputs, " must be positive");
+  json inputs = json::array(), layers = json::array(), merged = json::array();
+  if (!spec.numeric.empty()) {
+    inputs.push_back({{"name", "numeric"}, {"features", spec.numeric}});
+    merged.push_back("numeric");
+  }
+  if (!spec.categorical.empty()) {
+    json columns = json::array();
+    for (std::size_t i = 0; i < spec.categorical.size(); ++i) {
+      INSTNN_CHECK(spec.vocabularies[i] >= 1, ConfigError, "tab model: categorical column '",
+                   spec.categorical[i], "' has an empty vocabulary");
+      columns.push_back(i);
+    }
+    inputs.push_back({{"name", "categorical"}, {"features", spec.categorical}});
+    layers.push_back({{"type", "CategoryEmbeddings"}, {"name", "embeddings"}, {"inputs", {"categorical"}},
+                      {"columns", columns}, {"vocabularies", spec.vocabularies}, {"dim", spec.embedding_dim}});
+    merged.push_back("embeddings");
+  }
+  std::string features = merged[0].get<std::string>();
+  if (merged.size() > 1) {
+    layers.push_back({{"type", "Concatenate"}, {"name", "features"}, {"inputs", merged}});
+    features = "features";
+  }
+  layers.push_back(dense_layer("h1", 64, true, features));
+  layers.push_back(dense_layer("h2", 32, true, "h1"));
+  layers.push_back(dense_layer("logits", spec.outputs, false, "h2"));
+  return {{"inputs", inputs}, {"layers", layers}, {"outputs", {"logits"}}};
+}
 
 std::vector<std::string> builtin_model_names() { return {"mlp", "cnn", "bncnn", "resmlp"}; }
 

@@ -21,4 +21,21 @@ namespace instnn {
 nlohmann::json builtin_model_config(const std::string& name);
 std::vector<std::string> builtin_model_names();
 
+// The TAB workload's model for a table of these columns (the data's schema
+// decides it, so it is not one of the names above):
+//   numeric [n] ("numeric" input) and categorical ids [c] ("categorical"
+//   input, each column its own CategoryEmbedding table of embedding_dim) ->
+//   Concatenate -> Dense 64 relu -> Dense 32 relu -> Dense outputs (logits,
+//   or the standardised regression target).
+// An input without columns is left out. Throws ConfigError for a table with
+// no feature column, a vocabulary below 1, or outputs below 1.
+struct TabModelSpec {
+  std::vector<std::string> numeric;      // feature (column) names
+  std::vector<std::string> categorical;  // feature (column) names
+  std::vector<int> vocabularies;         // known values per categorical column
+  int embedding_dim = 4;
+  int outputs = 1;  // 1: a binary logit or a regression target; else classes
+};
+nlohmann::json tab_model_config(const TabModelSpec& spec);
+
 }  // namespace instnn

@@ -16,7 +16,8 @@
 # Idempotent: when DIR/credit-g.csv exists it does nothing.
 #
 # The synthetic TAB-L data set (bench/README.md) is not fetched here: it is
-# written by ../shared/datasets/make_tabular.py beside the repository.
+# written by make_tabular.py, the generator kept with the workload
+# definitions outside the repository.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

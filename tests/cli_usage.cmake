@@ -44,7 +44,7 @@ instnn_usage_error(train_optimizer_unknown
 instnn_usage_error(train_validation_split_one
                    "instnn train: --validation-split must be a number from 0 to 0.99, got 1"
                    train --data ${d} --validation-split 1)
-instnn_usage_error(train_data_required "instnn train: --data is required" train --epochs 3)
+instnn_usage_error(train_data_required "instnn train: train on --data DIR (IDX images) or --csv FILE (a table)" train --epochs 3)
 instnn_usage_error(train_unknown_option "instnn train: unknown option --bogus" train --data ${d} --bogus)
 instnn_usage_error(train_unknown_option_with_value "instnn train: unknown option --json" train --data ${d} --json=yes)
 instnn_usage_error(evaluate_flag_with_value "instnn evaluate: --json does not take the value maybe"

@@ -33,7 +33,8 @@ void register_info(CLI::App& app);
 void register_bench(CLI::App& app);
 
 // "test loss: 0.0748 - test accuracy: 0.9780 (10000 images)": loss, then
-// every metric the model was compiled with.
-std::string describe_test_results(const std::map<std::string, double>& results, std::size_t images);
+// every metric the model was compiled with; `unit` names the samples.
+std::string describe_test_results(const std::map<std::string, double>& results, std::size_t samples,
+                                  const char* unit = "images");
 
 }  // namespace instnn::cli

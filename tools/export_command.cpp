@@ -6,6 +6,7 @@
 #include "instnn/core/error.hpp"
 #include "instnn/core/exporter.hpp"
 #include "instnn/core/file_util.hpp"
+#include "instnn/data/table_model.hpp"
 #include "instnn/inference/json_writer.hpp"
 #include "instnn/tools/commands.hpp"
 #include "instnn/tools/option_checks.hpp"
@@ -53,7 +54,13 @@ void register_export(CLI::App& app) {
     o.validation_samples = args->validation_samples;
     o.features = split_names(args->features);
     Tensor raw;
-    if (args->input_scale != 0) {
+    const std::optional<TableSchema> schema = table_schema(model);
+    if (schema) {
+      // A model trained on a table: the file takes the table's raw rows.
+      INSTNN_CHECK(args->input_scale == 0, ConfigError, "--input-scale does not apply to a model trained on a ",
+                   "CSV table: its features' scaling is folded in from the table's statistics");
+      set_table_export_options(model, *schema, o, raw);
+    } else if (args->input_scale != 0) {
       o.input_scale = {args->input_scale};
       // The recorded samples are model inputs; the file takes raw ones.
       raw = model.sample_inputs().clone();

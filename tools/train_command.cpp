@@ -1,5 +1,6 @@
 // instnn train: build (or resume) a model, train it on an MNIST-style
-// directory, save a checkpoint after every epoch, report test accuracy.
+// directory or a CSV table, save a checkpoint after every epoch, report the
+// test results.
 // Ctrl-C (SIGINT) or SIGTERM finishes the current batch, saves a checkpoint
 // and exits with 130; `--resume` then re-runs the unfinished epoch.
 #include <signal.h>
@@ -12,10 +13,12 @@
 #include "instnn/core/error.hpp"
 #include "instnn/core/file_util.hpp"
 #include "instnn/core/sequential.hpp"
+#include "instnn/data/table_model.hpp"
 #include "instnn/layers/model_zoo.hpp"
 #include "instnn/tools/commands.hpp"
 #include "instnn/tools/option_checks.hpp"
 #include "instnn/tools/mnist_source.hpp"
+#include "instnn/tools/table_data.hpp"
 
 namespace instnn::cli {
 
@@ -24,6 +27,8 @@ namespace {
 struct TrainArgs {
   std::string model = "mlp";
   std::string data;
+  TableArgs table;  // --csv and its options
+  std::string test;  // --test CSV
   int epochs = 5;
   int batch_size = 0;  // 0: the workload's (64 for mlp, 128 for cnn/bncnn), else 32
   double lr = 0;  // used when given; else the optimizer's own (Keras) default
@@ -50,7 +55,8 @@ int default_batch_size(const std::string& model) {
 // A resumed run continues with the checkpoint's model, optimizer, seed and
 // fit settings; options that would silently be ignored are errors instead.
 void check_resume_options(const TrainArgs& a, const Model& model) {
-  for (const char* option : {"--model", "--lr", "--optimizer", "--seed", "--backend", "--validation-split"})
+  for (const char* option : {"--model", "--lr", "--optimizer", "--seed", "--backend", "--validation-split",
+                             "--label", "--categorical", "--positive", "--task", "--impute", "--ignore"})
     INSTNN_CHECK(!a.given.count(option), ConfigError, option, " cannot be changed when resuming: ",
                  "the checkpoint '", a.resume, "' holds the model, optimizer, seed and fit ",
                  "settings; start a new run (without --resume) to change them");
@@ -101,26 +107,75 @@ nlohmann::json model_config(const std::string& model) {
   return builtin_model_config(model);
 }
 
+// The data of a run: MNIST images, or CSV tables read for the model.
+struct TrainData {
+  std::unique_ptr<DataSource> train, test;
+  const char* unit = "images";
+};
+
+TrainData load_data(const TrainArgs& a, Model& model, std::optional<FittedTable>& fitted) {
+  TrainData data;
+  if (a.table.csv.empty()) {
+    MnistSplits splits = load_mnist_for(model, a.data);
+    data.train = std::make_unique<Dataset>(std::move(splits.train));
+    data.test = std::make_unique<Dataset>(std::move(splits.test));
+    return data;
+  }
+  const TableSchema schema = schema_of(model, a.resume.empty() ? a.table.csv : a.resume);
+  const std::vector<TableInput> inputs = table_inputs(model);
+  {
+    // The table's text is dropped once it is encoded.
+    CsvTable train = fitted ? std::move(fitted->table) : read_table_for(a.table.csv, schema, a.table.header);
+    fitted.reset();
+    data.train = std::make_unique<TableSource>(train, schema, inputs);
+  }
+  if (!a.test.empty())
+    data.test = std::make_unique<TableSource>(read_table_for(a.test, schema, a.table.header), schema, inputs);
+  data.unit = "rows";
+  return data;
+}
+
+nlohmann::json table_model_config(const TrainArgs& a, const TableSchema& schema) {
+  nlohmann::json config =
+      a.model == "tab" ? tab_model_config({.numeric = numeric_names(schema),
+                                           .categorical = categorical_names(schema),
+                                           .vocabularies = vocabulary_sizes(schema),
+                                           .outputs = table_outputs(schema)})
+                       : model_config(a.model);
+  resolve_table_inputs(config, schema);
+  return config;
+}
+
 void run_train(const TrainArgs& a) {
+  const bool table = !a.table.csv.empty();
+  INSTNN_CHECK(table != !a.data.empty(), ConfigError,
+               table ? "--csv and --data cannot be used together: train on one of them"
+                     : "train on --data DIR (IDX images) or --csv FILE (a table)");
+  INSTNN_CHECK(table || a.test.empty(), ConfigError, "--test goes with --csv (an IDX directory has its own test set)");
+  INSTNN_CHECK(table || a.model != "tab", ConfigError, "--model tab is built from a table: use --csv FILE --label COLUMN");
   Model model;
+  std::optional<FittedTable> fitted;
   const bool resuming = !a.resume.empty();
   if (resuming) {
     model = Model::load(a.resume);
     check_resume_options(a, model);
     if (a.given.count("--threads")) model.backend().set_threads(a.threads);
   } else {
-    model = Model::from_config(model_config(a.model));
+    if (table) fitted = fit_table(a.table);
+    model = Model::from_config(table ? table_model_config(a, fitted->schema) : model_config(a.model));
     CompileOptions o;
     o.optimizer = {{"type", a.optimizer}};
     if (a.given.count("--lr")) o.optimizer["learning_rate"] = a.lr;
     o.loss = "softmax_cross_entropy";
     o.metrics = {"accuracy"};
+    if (table) set_table_task(fitted->schema, o);
     o.backend = a.backend;
     o.seed = a.seed;
     o.threads = a.threads;
     model.compile(o);
+    if (table) set_table_schema(model, fitted->schema);
   }
-  MnistSplits data = load_mnist_for(model, a.data);
+  TrainData data = load_data(a, model, fitted);
   if (!model.built()) model.build();
   if (!a.quiet) std::printf("%s", model.summary().c_str());
 
@@ -149,7 +204,7 @@ void run_train(const TrainArgs& a) {
   f.callbacks.push_back(&stop);
   {
     InterruptGuard guard;
-    model.fit(data.train, f);
+    model.fit(*data.train, f);
   }
   if (stop.stopped()) {
     // The weights include the finished batches of the unfinished epoch; the
@@ -162,10 +217,15 @@ void run_train(const TrainArgs& a) {
                       "; saved checkpoint '" + a.out + "' (" + std::to_string(model.epochs_done()) +
                       " of " + std::to_string(model.target_epochs()) + " epochs done; epoch " +
                       std::to_string(stop.stopped_epoch()) + " will run again).\nResume with: " +
-                      "instnn train --resume " + a.out + " --data " + a.data + " --out " + a.out);
+                      "instnn train --resume " + a.out +
+                      (table ? " --csv " + a.table.csv : " --data " + a.data) + " --out " + a.out);
   }
 
-  std::printf("%s\n", describe_test_results(model.evaluate(data.test), data.test.size()).c_str());
+  if (data.test) {
+    EvaluationResult results = model.evaluate(*data.test);
+    if (table) results = in_target_units(schema_of(model, a.out), results);
+    std::printf("%s\n", describe_test_results(results, data.test->size(), data.unit).c_str());
+  }
   std::printf("checkpoint: %s\n", a.out.c_str());
 }
 
@@ -173,10 +233,14 @@ void run_train(const TrainArgs& a) {
 
 void register_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a model on an MNIST-style IDX directory");
-  cmd->add_option("--model", args->model, "mlp, cnn, bncnn, resmlp, or a model-config FILE.json (Sequential or graph)")
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on an MNIST-style IDX directory or a CSV table");
+  cmd->add_option("--model", args->model,
+                  "mlp, cnn, bncnn, resmlp, tab (for --csv), or a model-config FILE.json (Sequential or graph)")
       ->capture_default_str();
-  cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files")->required();
+  cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files");
+  cmd->add_option("--csv", args->table.csv, "training CSV table with a header (numeric and categorical columns)");
+  cmd->add_option("--test", args->test, "test CSV table, scored after training (with --csv)");
+  add_table_options(*cmd, args->table, true);
   cmd->add_option("--epochs", args->epochs, "epochs to train")->transform(positive_integer())
       ->capture_default_str();
   cmd->add_option("--batch-size", args->batch_size, "batch size (default: 64 mlp, 128 cnn/bncnn, 32)")
