@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "instnn/inference/csv_number.hpp"
+
 namespace instnn {
 
 enum class CsvHeader {
@@ -66,8 +68,9 @@ struct CsvTable {
   std::vector<float> numeric_rows() const;
 };
 
-// The number syntax above; nullopt for anything else.
-std::optional<float> parse_csv_number(std::string_view cell);
+// The number syntax above (inference/csv_number.hpp, shared with the engine's
+// row encoder); nullopt for anything else.
+using inference::parse_csv_number;
 
 // Reads the whole file. Throws IoError when it cannot be read, FormatError
 // naming the file and 1-based line (and column) for a row with another
