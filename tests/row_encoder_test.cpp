@@ -23,11 +23,7 @@ namespace {
 using instnn::testing::error_of;
 using instnn::testing::tabular_model_json;
 
-ModelInfo tabular(const std::string& extra_keys) {
-  return InstructionModel::load_string(tabular_model_json(extra_keys)).info();
-}
-
-const std::string kKeys = R"("categories": {"color": ["red", "blue"]}, "missing_values": {"age": 40})";
+ModelInfo tabular(const char* keys = nullptr) { return InstructionModel::load_string(tabular_model_json(keys)).info(); }
 
 std::vector<float> encode(const RowEncoder& encoder, std::vector<std::string_view> cells, std::size_t line = 2) {
   std::vector<float> out(encoder.width());
@@ -52,7 +48,7 @@ TEST(CsvNumber, MissingCells) {
 
 TEST(RowEncoder, MatchesColumnsByNameInAnyOrderIgnoringOthers) {
   const std::vector<std::string> header{"label", "color", "id", "age"};
-  const RowEncoder encoder(tabular(kKeys), header, "raw.csv");
+  const RowEncoder encoder(tabular(), header, "raw.csv");
   EXPECT_EQ(encoder.width(), 2u);
   EXPECT_EQ(encoder.columns(), 4u);
   EXPECT_EQ(encoder.column_of(0), 3u);
@@ -62,13 +58,13 @@ TEST(RowEncoder, MatchesColumnsByNameInAnyOrderIgnoringOthers) {
 }
 
 TEST(RowEncoder, UnknownCategoriesTakeTheVocabularySize) {
-  const RowEncoder encoder(tabular(kKeys), std::vector<std::string>{"age", "color"});
+  const RowEncoder encoder(tabular(), std::vector<std::string>{"age", "color"});
   // Exact text: a value differing by case, blanks inside a quoted cell or a
   // comma is unknown; a missing categorical cell is just another value.
   for (const char* color : {"green", "Red", " red", "red, dark", "", "?", "NA"})
     EXPECT_EQ(encode(encoder, {"1", color}), (std::vector<float>{1.0f, 2.0f})) << "'" << color << "'";
   // The engine then serves the MAP_TRANSFORM default for id 2.
-  const InstructionModel model = InstructionModel::load_string(tabular_model_json(kKeys));
+  const InstructionModel model = InstructionModel::load_string(tabular_model_json());
   EXPECT_EQ(model.predict(encode(encoder, {"1", "green"})), std::vector<float>{107.5f});
   EXPECT_EQ(model.predict(encode(encoder, {"1", "blue"})), std::vector<float>{111.0f});
 }
@@ -82,7 +78,7 @@ TEST(RowEncoder, VocabularyOfValuesThatLookLikeNumbers) {
 }
 
 TEST(RowEncoder, MissingNumericCellsTakeTheMissingValue) {
-  const RowEncoder encoder(tabular(kKeys), std::vector<std::string>{"age", "color"});
+  const RowEncoder encoder(tabular(), std::vector<std::string>{"age", "color"});
   for (const char* age : {"", "?", "NA", " "})
     EXPECT_EQ(encode(encoder, {age, "red"}), (std::vector<float>{40.0f, 0.0f})) << "'" << age << "'";
 }
@@ -96,7 +92,7 @@ TEST(RowEncoder, MissingNumericCellWithoutMissingValueNamesLineColumnFeature) {
 }
 
 TEST(RowEncoder, NonNumberInNumericFeatureIsAnError) {
-  const RowEncoder encoder(tabular(kKeys), std::vector<std::string>{"age", "color"}, "raw.csv");
+  const RowEncoder encoder(tabular(), std::vector<std::string>{"age", "color"}, "raw.csv");
   for (const char* age : {"forty", "nan", "inf", "0x10", "1e40"}) {
     const std::string message = error_of<FormatError>([&] { encode(encoder, {age, "red"}, 3); });
     EXPECT_NE(message.find("raw.csv:3: column 1 ('age'): '" + std::string(age) + "' is not a number"),
@@ -106,7 +102,7 @@ TEST(RowEncoder, NonNumberInNumericFeatureIsAnError) {
 }
 
 TEST(RowEncoder, PlanErrors) {
-  const ModelInfo info = tabular(kKeys);
+  const ModelInfo info = tabular();
   std::string message = error_of<FormatError>(
       [&] { RowEncoder(info, std::vector<std::string>{"colour", "age", "label"}, "raw.csv"); });
   EXPECT_NE(message.find("raw.csv: the header has no column 'color', which the model's feature 'color' reads"),
@@ -137,7 +133,7 @@ TEST(RowEncoder, ArrayFeaturesReadNameUnderscoreIndexColumns) {
 }
 
 TEST(RowEncoder, WrongCellCountIsAShapeError) {
-  const RowEncoder encoder(tabular(kKeys), std::vector<std::string>{"age", "color"}, "raw.csv");
+  const RowEncoder encoder(tabular(), std::vector<std::string>{"age", "color"}, "raw.csv");
   const std::string message = error_of<ShapeError>([&] { encode(encoder, {"1"}, 4); });
   EXPECT_NE(message.find("raw.csv:4: has 1 columns, expected 2"), std::string::npos) << message;
 }
