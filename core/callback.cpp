@@ -72,8 +72,8 @@ EarlyStopping::EarlyStopping(std::string monitor, int patience, double min_delta
       patience_(patience),
       min_delta_(std::fabs(min_delta)),
       restore_(restore_best_weights),
-      // Losses and errors go down; accuracies go up.
-      maximize_(monitor_.find("acc") != std::string::npos) {
+      // Losses and errors go down; accuracies and AUC go up.
+      maximize_(monitor_.find("acc") != std::string::npos || monitor_.find("auc") != std::string::npos) {
   INSTNN_CHECK(patience >= 0, ConfigError, "EarlyStopping: patience must be >= 0, got ", patience);
 }
 

@@ -57,7 +57,8 @@ class ProgressBar : public Callback {
 };
 
 // Stops when `monitor` has not improved by min_delta for `patience` epochs in
-// a row; with restore_best_weights, training ends with the best epoch's
+// a row (a name holding "acc" or "auc" improves upwards, any other
+// downwards); with restore_best_weights, training ends with the best epoch's
 // weights (also when it ran to the last epoch).
 class EarlyStopping : public Callback {
  public:

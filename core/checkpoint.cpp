@@ -19,8 +19,9 @@ namespace {
 
 constexpr const char* kMagic = "INSTNN-CHECKPOINT";
 // Version 2 added the fit settings, version 3 the model's kind (graph
-// configs) and restores tensors by name; versions 1 and 2 still load.
-constexpr std::uint32_t kVersion = 3;
+// configs) and restores tensors by name, version 4 the model's metadata;
+// versions 1 to 3 still load.
+constexpr std::uint32_t kVersion = 4;
 
 struct TensorRecord {
   std::string name;
@@ -39,6 +40,7 @@ struct CheckpointRecord {
   std::vector<TensorRecord> samples;  // 0 or 1: Model::sample_inputs()
   std::string fit_settings;    // JSON text (version >= 2): FitSettings
   std::string kind = "sequential";  // version >= 3: "sequential" or "graph"
+  std::string metadata;        // JSON text (version >= 4): Model::metadata(); empty: null
 };
 
 // Bounded reads: a corrupt count must fail, not allocate gigabytes. Each
@@ -179,6 +181,7 @@ std::string serialize(const CheckpointRecord& c) {
     write_tensors(ar, c.samples);
     write_string(ar, c.fit_settings);
     write_string(ar, c.kind);
+    write_string(ar, c.metadata);
   }
   return out.str();
 }
@@ -212,6 +215,7 @@ CheckpointRecord deserialize(const std::string& bytes, const std::string& path) 
     r.tensors(c.samples);
     if (version >= 2) r.string(c.fit_settings, "fit settings");
     if (version >= 3) r.string(c.kind, "model kind");
+    if (version >= 4) r.string(c.metadata, "metadata");
   } catch (const cereal::Exception& e) {
     throw FormatError("checkpoint '" + path + "' is truncated or corrupt: " + e.what());
   }
@@ -293,6 +297,7 @@ class CheckpointIo {
     c.fit_settings = fit_json(m.fit_settings_).dump();
     if (!m.sample_inputs_.empty()) c.samples.push_back(record_of("sample_inputs", m.sample_inputs_));
     c.kind = m.sequential_form_ ? "sequential" : "graph";
+    c.metadata = m.metadata_.dump();
     return c;
   }
 
@@ -337,6 +342,7 @@ class CheckpointIo {
     m.rng_->set_state(c.rng);
     m.history_ = History::from_json(parse_json(c.history, "history", path));
     m.fit_settings_ = fit_settings_from(c.fit_settings, path);
+    if (!c.metadata.empty()) m.metadata_ = parse_json(c.metadata, "metadata", path);
     INSTNN_CHECK(c.samples.size() <= 1, FormatError, "checkpoint '", path, "' holds ",
                  c.samples.size(), " sample-input tensors; at most 1 is written");
     if (!c.samples.empty())
@@ -387,7 +393,8 @@ void Model::save_json(const std::string& path) {
                       {"rng", c.rng},
                       {"history", nlohmann::json::parse(c.history)},
                       {"fit", nlohmann::json::parse(c.fit_settings)},
-                      {"kind", c.kind}};
+                      {"kind", c.kind},
+                      {"metadata", metadata_}};
   write_file_atomically(path, j.dump(1) + "\n");
 }
 

@@ -17,12 +17,31 @@ namespace instnn {
 
 namespace {
 
-// The input preprocessing as one value per feature: empty stays empty (no
-// instruction), a single value is broadcast.
-std::vector<float> per_feature(const std::vector<float>& v, std::size_t n, const char* what) {
+// The input or output affine as one value per feature or output value:
+// empty stays empty (no instruction), a single value is broadcast.
+std::vector<float> per_value(const std::vector<float>& v, std::size_t n, const char* what, const char* size_name) {
   INSTNN_CHECK(v.empty() || v.size() == 1 || v.size() == n, ConfigError, "export: ", what, " has ",
-               v.size(), " values; expected 1 or the input size ", n);
+               v.size(), " values; expected 1 or the ", size_name, " ", n);
   return v.size() == 1 ? std::vector<float>(n, v[0]) : v;
+}
+
+// An output affine that changes nothing writes no instruction.
+std::vector<float> unless_all(std::vector<float> v, float identity) {
+  const bool identical = std::all_of(v.begin(), v.end(), [&](float x) { return x == identity; });
+  return identical ? std::vector<float>{} : v;
+}
+
+// The file's categories / missing_values keys: each must name a feature.
+template <typename Map>
+void check_feature_keys(const Map& keys, const std::vector<std::string>& features, const char* what) {
+  for (const auto& entry : keys) {
+    if (std::find(features.begin(), features.end(), entry.first) != features.end()) continue;
+    std::string listed;
+    for (std::size_t i = 0; i < features.size() && i < 20; ++i) listed += (i ? ", " : "") + features[i];
+    if (features.size() > 20) listed += ", ... (" + std::to_string(features.size()) + " in all)";
+    throw ConfigError("export: " + std::string(what) + " names '" + entry.first +
+                      "', which is not one of the file's features: " + listed);
+  }
 }
 
 // Which target a model needs, and why.
@@ -240,14 +259,30 @@ ExportResult export_graph(const LayerGraph& graph, const ExportSource& source, c
   inference::ModelBuilder builder;
   std::vector<std::string> names = options.features;
   if (names.empty())
-    for (const LayerGraph::Input& in : graph.inputs) names.push_back(feature_name(in.name, in.shape.size()));
+    for (const LayerGraph::Input& in : graph.inputs) {
+      if (in.features.empty())
+        names.push_back(feature_name(in.name, in.shape.size()));
+      else
+        names.insert(names.end(), in.features.begin(), in.features.end());
+    }
   builder.features(names).feature_size(features);
-  const std::vector<float> scale = per_feature(options.input_scale, features, "input_scale");
-  const std::vector<float> offset = per_feature(options.input_offset, features, "input_offset");
+  const std::vector<float> scale = per_value(options.input_scale, features, "input_scale", "input size");
+  const std::vector<float> offset = per_value(options.input_offset, features, "input_offset", "input size");
+  std::size_t outputs = 0;
+  for (int v : lowered.outputs) outputs += lowered.values[std::size_t(v)].size();
+  const std::vector<float> out_scale =
+      unless_all(per_value(options.output_scale, outputs, "output_scale", "output size"), 1.0f);
+  const std::vector<float> out_offset =
+      unless_all(per_value(options.output_offset, outputs, "output_offset", "output size"), 0.0f);
+  check_feature_keys(options.categories, names, "categories");
+  check_feature_keys(options.missing_values, names, "missing_values");
+  for (const auto& [feature, value] : options.missing_values)
+    INSTNN_CHECK(std::isfinite(value), ConfigError, "export: missing_values of '", feature, "' is ", value,
+                 "; JSON holds finite numbers only");
   if (target == ExportTarget::Native)
-    NativeEmitter(lowered, builder).emit(scale, offset);
+    NativeEmitter(lowered, builder).emit(scale, offset, out_scale, out_offset);
   else
-    PortableEmitter(lowered, builder).emit(scale, offset);
+    PortableEmitter(lowered, builder).emit(scale, offset, out_scale, out_offset);
 
   ExportResult result;
   result.target = target;
@@ -284,16 +319,23 @@ ExportResult export_graph(const LayerGraph& graph, const ExportSource& source, c
         }
       }
       const Tensor y = source.predict(x);
-      std::size_t outputs = 0;
-      for (int v : lowered.outputs) outputs += lowered.values[std::size_t(v)].size();
       INSTNN_CHECK(y.rank() >= 1 && std::size_t(y.dim(0)) == n && y.shape().size_per_sample() == outputs, Error,
                    "export: the model gives outputs of shape ", y.shape().to_string(), " for ", n,
                    " rows; its graph has ", outputs, " output values per row");
-      for (std::size_t r = 0; r < n; ++r) expected[r].assign(y.data() + r * outputs, y.data() + (r + 1) * outputs);
+      for (std::size_t r = 0; r < n; ++r) {
+        expected[r].assign(y.data() + r * outputs, y.data() + (r + 1) * outputs);
+        // As the file computes it: the product rounded to float, then the sum.
+        for (std::size_t j = 0; j < outputs; ++j) {
+          if (!out_scale.empty()) expected[r][j] *= out_scale[j];
+          if (!out_offset.empty()) expected[r][j] += out_offset[j];
+        }
+      }
     }
   }
 
   result.model = builder.info();
+  if (!options.categories.empty()) result.model.categories = options.categories;
+  if (!options.missing_values.empty()) result.model.missing_values = options.missing_values;
   if (!result.model.parameters) result.model.parameters.emplace();
   result.instruction_count = result.model.instructions.size();
   result.buffer_count = result.model.buffer_sizes.size();

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cfloat>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,14 +45,30 @@ struct ExportOptions {
   // 1e-5 are embedded as validation_data (see ExportValidation). 0: none.
   std::size_t validation_samples = 8;
   // Input feature names (array notation allowed: "pixel[784]"); they must
-  // add up to the model's input size (all inputs). Default: one entry per
-  // model input, its name with its size ("pixels[784]", or "age" for one
-  // value); a Sequential's input is named "input".
+  // add up to the model's input size (all inputs). Default: per model
+  // input its feature names when it was declared with them
+  // (Model::input_features), else one entry, its name with its size
+  // ("pixels[784]", or "age" for one value); a Sequential's input is named
+  // "input".
   std::vector<std::string> features{};
   // Preprocessing folded into the file so it takes raw features:
   // model_input = raw * input_scale + input_offset, per feature (or one value
   // for all). Empty: the file takes the model's inputs as they are.
   std::vector<float> input_scale{}, input_offset{};
+  // Postprocessing folded into the file after the output heads: file_output
+  // = model_output * output_scale + output_offset, per output value (all
+  // outputs side by side) or one value for all; as MUL_ELEMENTWISE /
+  // ADD_ELEMENTWISE on the output buffer (portable), either left out when it
+  // is the identity. A regression model trained on a standardised target
+  // then outputs the target in its own units. The model-vs-engine check and
+  // validation_data compare the outputs with the affine applied.
+  std::vector<float> output_scale{}, output_offset{};
+  // instnn's own top-level keys of the file (docs/format.md): per
+  // categorical feature its vocabulary (value -> id = its position), and per
+  // numeric feature the value a missing cell takes. Each key must be one of
+  // the file's feature names (ConfigError otherwise); empty: key left out.
+  std::map<std::string, std::vector<std::string>> categories{};
+  std::map<std::string, float> missing_values{};
   // Validation rows in the file's input space ([n, F], a row being the
   // model's inputs side by side in declaration order, as the file takes
   // them); default: the first training inputs the model saw

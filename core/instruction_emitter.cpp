@@ -82,7 +82,8 @@ std::optional<Activation> InstructionEmitter::dot_activation(const LoweredOp& op
 
 // ------------------------------------------------------------------ driver
 
-void InstructionEmitter::emit(const std::vector<float>& input_scale, const std::vector<float>& input_offset) {
+void InstructionEmitter::emit(const std::vector<float>& input_scale, const std::vector<float>& input_offset,
+                              const std::vector<float>& output_scale, const std::vector<float>& output_offset) {
   std::size_t first = 0;  // of this input among all features
   for (const LoweredGraph::Input& in : graph_.inputs) {
     const Shape& shape = graph_.values[std::size_t(in.value)];
@@ -105,6 +106,10 @@ void InstructionEmitter::emit(const std::vector<float>& input_scale, const std::
     for (int v : distinct) plan_.used(v);
   }
   finish();
+  // finish() left the outputs in the last buffer, which nothing reads after.
+  const std::size_t out = plan_.count() - 1;
+  if (!output_scale.empty()) b_.mul_elementwise(out, output_scale);
+  if (!output_offset.empty()) b_.add_elementwise(out, output_offset);
 }
 
 void InstructionEmitter::emit_op(const LoweredOp& op) {

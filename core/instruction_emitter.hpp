@@ -35,8 +35,12 @@ class InstructionEmitter {
 
   // Writes the whole file body. input_scale / input_offset: empty or one
   // value per input feature (all inputs in order), applied in place to the
-  // input buffers first (the file then takes raw features).
-  void emit(const std::vector<float>& input_scale, const std::vector<float>& input_offset);
+  // input buffers first (the file then takes raw features). output_scale /
+  // output_offset: empty or one value per output value (all outputs in
+  // order), applied in place to the output buffer last (MUL_ELEMENTWISE,
+  // then ADD_ELEMENTWISE).
+  void emit(const std::vector<float>& input_scale, const std::vector<float>& input_offset,
+            const std::vector<float>& output_scale = {}, const std::vector<float>& output_offset = {});
 
  protected:
   // Where a value is and in which layout.

@@ -21,6 +21,7 @@ struct LayerGraph {
   struct Input {
     std::string name;  // as declared: "pixels"
     Shape shape;       // per sample
+    std::vector<std::string> features{};  // what the exported file names its values; empty: "<name>[<size>]"
   };
   struct Application {
     const Layer* layer = nullptr;  // built

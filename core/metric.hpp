@@ -1,5 +1,5 @@
 // Metrics reported by fit/evaluate: running means over the batches seen
-// since reset().
+// since reset(), or (AUC) a statistic of all rows seen since reset().
 #pragma once
 
 #include <memory>
@@ -16,12 +16,16 @@ class Metric {
   // What the metric is ("accuracy", "mse"); fit and evaluate report it under
   // the name the user gave compile(), which may be an alias ("acc").
   virtual std::string name() const = 0;
-  void reset() {
+  virtual void reset() {
     total_ = 0;
     count_ = 0;
   }
   virtual void update(const Tensor& pred, const Targets& targets) = 0;
-  double result() const { return count_ ? total_ / count_ : 0.0; }
+  virtual double result() const { return count_ ? total_ / count_ : 0.0; }
+  // What fit's per-batch progress shows: result(), or for a metric whose
+  // result costs more than a batch (AUC sorts every row seen), a recent
+  // value that is cheap on average. Epoch logs and evaluate() use result().
+  virtual double running_result() const { return result(); }
 
  protected:
   void add(double value, double count) {
@@ -36,7 +40,8 @@ class Metric {
 // "accuracy" or "acc" (argmax over classes; with one output, threshold at
 // 0.5, or at 0 when the loss takes logits), "categorical_accuracy",
 // "sparse_categorical_accuracy", "binary_accuracy", "mae" or
-// "mean_absolute_error", "mse" or "mean_squared_error".
+// "mean_absolute_error", "mse" or "mean_squared_error", "auc" (ROC AUC
+// of a one-value output against 0/1 targets, see core/metric.cpp).
 // Throws ConfigError listing the valid names.
 std::unique_ptr<Metric> make_metric(const std::string& name, const Loss& loss);
 

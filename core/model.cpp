@@ -105,7 +105,7 @@ void Model::check_name_free(const std::string& name) const {
                  "' is already the output of a layer application");
 }
 
-GraphTensor Model::input(const std::string& name, const Shape& shape) {
+GraphTensor Model::input(const std::string& name, const Shape& shape, std::vector<std::string> features) {
   INSTNN_CHECK(!built_, ConfigError, "cannot add input '", name, "' to a model that is already built");
   INSTNN_CHECK(!name.empty(), ConfigError, "a model input needs a name");
   INSTNN_CHECK(applications_.empty(), ConfigError, "input '", name,
@@ -113,7 +113,23 @@ GraphTensor Model::input(const std::string& name, const Shape& shape) {
   INSTNN_CHECK(shape.rank() >= 1 && shape.size() > 0, ConfigError, "input '", name,
                "': shape ", shape.to_string(), " has no elements");
   check_name_free(name);
-  inputs_.push_back({name, shape});
+  INSTNN_CHECK(features.empty() || features.size() == shape.size(), ConfigError, "input '", name, "' has ",
+               features.size(), " feature names for shape ", shape.to_string(), " (", shape.size(), " values)");
+  // A feature name appears once in the file: the engine matches columns by it.
+  std::map<std::string, const std::string*> owner;
+  for (const Input& other : inputs_)
+    for (const std::string& f : other.features) owner.emplace(f, &other.name);
+  for (std::size_t f = 0; f < features.size(); ++f) {
+    INSTNN_CHECK(!features[f].empty(), ConfigError, "input '", name, "': feature ", f, " has an empty name");
+    // The format reads "name[N]" as N features: one value cannot be named so.
+    INSTNN_CHECK(features[f].find_first_of("[]") == std::string::npos, ConfigError, "input '", name,
+                 "': feature '", features[f], "' holds '[' or ']', which the instruction format reads as ",
+                 "array notation (NAME[N]); rename it");
+    const auto [it, fresh] = owner.emplace(features[f], &name);
+    INSTNN_CHECK(fresh, ConfigError, "input '", name, "': feature '", features[f], "' is already a feature of ",
+                 *it->second == name ? std::string("this input") : "input '" + *it->second + "'");
+  }
+  inputs_.push_back({name, shape, std::move(features)});
   return {this, static_cast<int>(inputs_.size() - 1)};
 }
 
@@ -232,7 +248,7 @@ int Model::value_by_name(const std::string& name) const {
 LayerGraph Model::layer_graph() const {
   INSTNN_CHECK(built_, ConfigError, "the model is not built yet");
   LayerGraph g;
-  for (const auto& in : inputs_) g.inputs.push_back({in.name, *in.shape});
+  for (const auto& in : inputs_) g.inputs.push_back({in.name, *in.shape, in.features});
   for (const auto& a : applications_) g.applications.push_back({layers_[a.layer].get(), a.inputs, static_cast<int>(a.index)});
   g.outputs = outputs_;
   return g;
@@ -273,13 +289,26 @@ Model Model::from_config(const nlohmann::json& config, const LayerFactories& fac
   INSTNN_CHECK(config["inputs"].is_array() && !config["inputs"].empty(), ConfigError,
                "\"inputs\" must be a non-empty list of {\"name\": ..., \"shape\": [...]}");
   for (const auto& ic : config["inputs"]) {
-    INSTNN_CHECK(ic.is_object() && ic.contains("name") && ic["name"].is_string() && ic.contains("shape"),
-                 ConfigError, "each of \"inputs\" must be {\"name\": ..., \"shape\": [...]}, got ", ic.dump());
+    INSTNN_CHECK(ic.is_object() && ic.contains("name") && ic["name"].is_string() &&
+                     (ic.contains("shape") || ic.contains("features")),
+                 ConfigError, "each of \"inputs\" must be {\"name\": ..., \"shape\": [...]} or ",
+                 "{\"name\": ..., \"features\": [names]}, got ", ic.dump());
     for (const auto& [key, value] : ic.items())
-      INSTNN_CHECK(key == "name" || key == "shape", ConfigError, "input ", ic["name"].dump(),
+      INSTNN_CHECK(key == "name" || key == "shape" || key == "features", ConfigError, "input ", ic["name"].dump(),
                    " has unknown key \"", key, "\"");
     const std::string name = ic["name"].get<std::string>();
-    model.input(name, shape_from_json(ic["shape"], "input '" + name + "': \"shape\""));
+    std::vector<std::string> features;
+    if (ic.contains("features")) {
+      INSTNN_CHECK(ic["features"].is_array() && !ic["features"].empty(), ConfigError, "input '", name,
+                   "': \"features\" must be a non-empty list of names, got ", ic["features"].dump());
+      for (const auto& f : ic["features"]) {
+        INSTNN_CHECK(f.is_string(), ConfigError, "input '", name, "': \"features\" must hold names, got ", f.dump());
+        features.push_back(f.get<std::string>());
+      }
+    }
+    const Shape shape = ic.contains("shape") ? shape_from_json(ic["shape"], "input '" + name + "': \"shape\"")
+                                             : Shape{static_cast<std::int64_t>(features.size())};
+    model.input(name, shape, std::move(features));
   }
 
   // Entries: a layer ({"type": ...}) or another application of one
@@ -401,7 +430,9 @@ nlohmann::json Model::config() const {
   nlohmann::json inputs = nlohmann::json::array();
   for (const auto& in : inputs_) {
     INSTNN_CHECK(in.shape.has_value(), ConfigError, "input '", in.name, "' has no shape");
-    inputs.push_back({{"name", in.name}, {"shape", shape_to_json(*in.shape)}});
+    nlohmann::json entry = {{"name", in.name}, {"shape", shape_to_json(*in.shape)}};
+    if (!in.features.empty()) entry["features"] = in.features;
+    inputs.push_back(std::move(entry));
   }
   for (const auto& a : applications_) {
     const Layer& l = *layers_[a.layer];
@@ -872,7 +903,7 @@ double Model::train_epoch(const DataSource& data, const FitOptions& options, Tra
     seen += count;
     state.batch = static_cast<int>(b);
     state.loss = loss_sum / seen;
-    write_metric_results(state.running);
+    write_metric_results(state.running, /*running=*/true);
     for (Callback* cb : callbacks) cb->on_batch_end(*this, state);
     if (state.stop_after_batch) break;
   }
@@ -981,11 +1012,13 @@ History Model::fit(const DataSource& train, const FitOptions& options) {
   return history_;
 }
 
-void Model::write_metric_results(std::map<std::string, double>& out) const {
+void Model::write_metric_results(std::map<std::string, double>& out, bool running) const {
   for (std::size_t o = 0; o < metrics_.size(); ++o)
     for (std::size_t i = 0; i < metrics_[o].size(); ++i) {
       const std::string& name = compile_options_.metrics[i];
-      out[outputs_.size() == 1 ? name : value_name(outputs_[o]) + "_" + name] = metrics_[o][i]->result();
+      const Metric& m = *metrics_[o][i];
+      out[outputs_.size() == 1 ? name : value_name(outputs_[o]) + "_" + name] =
+          running ? m.running_result() : m.result();
     }
 }
 

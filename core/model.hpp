@@ -103,8 +103,11 @@ class Model {
 
   // ---- the graph ----
   // Declares a named input; shape is per sample (no batch axis). Names are
-  // unique among inputs and layers.
-  GraphTensor input(const std::string& name, const Shape& shape);
+  // unique among inputs and layers. `features` names the input's values as
+  // the exported file lists them (a table's column names); empty: the file
+  // calls them "<name>[<size>]". Their count must be shape.size(), and a
+  // feature name is used once in the whole model (ConfigError otherwise).
+  GraphTensor input(const std::string& name, const Shape& shape, std::vector<std::string> features = {});
   // Adds a layer (not yet applied); unnamed layers get "<type>_<n>" (lower
   // case), duplicate names are a ConfigError.
   Layer& add(std::unique_ptr<Layer> layer);
@@ -121,6 +124,9 @@ class Model {
 
   // Graph config (see README "Graph models"):
   //   {"inputs": [{"name": "pixels", "shape": [784]}],
+  //               (or {"name": "numeric", "features": ["age", "amount"]}: the
+  //                shape, if given, must have as many values as there are
+  //                features),
   //    "layers": [{"type": "Dense", "name": "h1", "units": 128, "inputs": ["pixels"]},
   //               {"name": "h1_again", "shares": "h1", "inputs": ["h1"]}, ...],
   //    "outputs": ["h1_again"]}
@@ -141,6 +147,8 @@ class Model {
   // Per-sample shape of input i (nullopt: not known yet, a Sequential
   // built on its first data).
   const std::optional<Shape>& input_shape_of(std::size_t i) const { return inputs_.at(i).shape; }
+  // The feature names of input i (empty when it was declared without).
+  const std::vector<std::string>& input_features(std::size_t i) const { return inputs_.at(i).features; }
   // A single-input model's input shape; ConfigError for several inputs.
   const std::optional<Shape>& input_shape() const;
   // Sets a single-input model's input shape when it is not known yet (a
@@ -225,6 +233,13 @@ class Model {
   static constexpr std::size_t kSampleRows = 16;
   const Tensor& sample_inputs() const { return sample_inputs_; }
 
+  // Arbitrary JSON kept with the model in checkpoints (save, load,
+  // save_json), e.g. the table schema a model was trained on (vocabularies,
+  // normalisation statistics, label classes). Null by default and for
+  // checkpoints of format versions 1 to 3.
+  void set_metadata(nlohmann::json metadata) { metadata_ = std::move(metadata); }
+  const nlohmann::json& metadata() const { return metadata_; }
+
   // Parameters and layer state only, as bytes (EarlyStopping's best
   // weights).
   std::string weights_snapshot();
@@ -248,6 +263,7 @@ class Model {
   struct Input {
     std::string name;
     std::optional<Shape> shape;
+    std::vector<std::string> features{};  // empty or shape->size() names
   };
   bool sequential_form_ = false;
   struct Application {
@@ -289,8 +305,9 @@ class Model {
   // Metrics of each output on this batch's targets (after compute_losses).
   void update_metrics();
   // Writes each metric's result under the name given to compile() (fit's
-  // running logs, its epoch logs and evaluate() report alike).
-  void write_metric_results(std::map<std::string, double>& out) const;
+  // running logs, its epoch logs and evaluate() report alike; running:
+  // Metric::running_result, for the per-batch progress).
+  void write_metric_results(std::map<std::string, double>& out, bool running = false) const;
   // NumericError naming the parameter, epoch and batch on any Inf/NaN.
   void check_gradients(const std::vector<Parameter*>& params, int epoch, std::size_t batch,
                        int batches) const;
@@ -320,6 +337,7 @@ class Model {
   int epochs_done_ = 0;
   int target_epochs_ = 0;
   FitSettings fit_settings_;
+  nlohmann::json metadata_;
 
   // Reused per batch so the warmed-up loop does not allocate.
   Batch batch_;

@@ -41,7 +41,8 @@ enum class ColumnKind {
 
 class TableBuilder {
  public:
-  TableBuilder(CsvTable& table, CsvHeader header) : table_(table), header_(header) {}
+  TableBuilder(CsvTable& table, CsvHeader header, const std::vector<std::string>& text_columns)
+      : table_(table), header_(header), text_columns_(text_columns) {}
 
   void add(const CsvRow& row) {
     if (first_row_line_ == 0) {
@@ -49,6 +50,12 @@ class TableBuilder {
       table_.columns = row.cells.size();
       table_.data.resize(table_.columns);
       kinds_.assign(table_.columns, ColumnKind::Numeric);
+      // Whether the first row is the header is known only at the end: keep
+      // the text of a column named either way, and drop what was not asked
+      // for in drop_unrequested_text().
+      keep_text_.assign(table_.columns, false);
+      for (std::size_t c = 0; c < table_.columns; ++c)
+        keep_text_[c] = requested(default_name(c)) || (header_ != CsvHeader::Absent && requested(row.cells[c]));
       if (header_ != CsvHeader::Absent) {
         first_row_.assign(row.cells.begin(), row.cells.end());
         return;
@@ -61,8 +68,12 @@ class TableBuilder {
       CsvColumn& column = table_.data[c];
       switch (kinds_[c]) {
         case ColumnKind::Numeric:
+          if (keep_text_[c]) column.cells.emplace_back(row.cells[c]);
           if (const auto value = parse_csv_number(row.cells[c])) {
             column.values.push_back(*value);
+          } else if (keep_text_[c]) {
+            kinds_[c] = ColumnKind::Text;  // its text is already there
+            column.values = {};
           } else if (column.values.empty()) {
             kinds_[c] = ColumnKind::Text;
             column.cells.emplace_back(row.cells[c]);
@@ -99,8 +110,12 @@ class TableBuilder {
       if (kinds_[c] == ColumnKind::Text) {
         column.cells.insert(column.cells.begin(), first_row_[c]);
       } else if (kinds_[c] == ColumnKind::Numeric) {
+        if (keep_text_[c]) column.cells.insert(column.cells.begin(), first_row_[c]);
         if (const auto value = parse_csv_number(first_row_[c])) {
           column.values.insert(column.values.begin(), *value);
+        } else if (keep_text_[c]) {
+          kinds_[c] = ColumnKind::Text;
+          column.values = {};
         } else if (column.values.empty()) {
           kinds_[c] = ColumnKind::Text;
           column.cells.push_back(first_row_[c]);
@@ -135,9 +150,26 @@ class TableBuilder {
     for (std::size_t c = 0; c < table_.columns; ++c) table_.data[c].numeric = kinds_[c] == ColumnKind::Numeric;
   }
 
+  // Once the names are known: a numeric column keeps its text only when
+  // text_columns names it.
+  void drop_unrequested_text() {
+    for (std::size_t c = 0; c < table_.columns; ++c)
+      if (table_.data[c].numeric && !requested(table_.column_names[c])) table_.data[c].cells = {};
+  }
+
+  static std::string default_name(std::size_t c) { return "column_" + std::to_string(c + 1); }
+
  private:
   CsvTable& table_;
+  bool requested(std::string_view name) const {
+    for (const std::string& t : text_columns_)
+      if (t == name) return true;
+    return false;
+  }
+
   const CsvHeader header_;
+  const std::vector<std::string>& text_columns_;
+  std::vector<bool> keep_text_;  // per column: its cells are being kept while numeric
   std::size_t first_row_line_ = 0;
   std::vector<std::string> first_row_;  // held until the header is decided
   std::vector<ColumnKind> kinds_;
@@ -168,7 +200,7 @@ CsvTable read_csv_table(const std::filesystem::path& path, const CsvTableOptions
   CsvTable table;
   table.source = path.string();
   const CsvParseOptions parse{.separator = options.separator, .chunk_bytes = options.chunk_bytes};
-  TableBuilder builder(table, options.header);
+  TableBuilder builder(table, options.header, options.text_columns);
   parse_csv(path, [&](const CsvRow& row) { builder.add(row); }, parse);
   builder.finish_first_row();
   if (builder.needs_second_pass())
@@ -178,7 +210,8 @@ CsvTable read_csv_table(const std::filesystem::path& path, const CsvTableOptions
                table.has_header ? " (only a header)" : " (it is empty)");
   if (!table.has_header)
     for (std::size_t c = 0; c < table.columns; ++c)
-      table.column_names.push_back("column_" + std::to_string(c + 1));
+      table.column_names.push_back(TableBuilder::default_name(c));
+  builder.drop_unrequested_text();
   return table;
 }
 

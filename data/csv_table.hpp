@@ -11,6 +11,12 @@
 // one of them is a text column, and a numeric use of it (read_csv, predict)
 // is a FormatError naming the file, line, column and cell.
 //
+// Text columns: a column whose cells are all numbers is kept as floats only,
+// unless CsvTableOptions::text_columns names it (by its header name, or
+// column_N without a header): then its raw cells are kept as well, so that
+// a categorical column of numbers ("01234") keeps the file's spelling. Only
+// the named columns pay for their text.
+//
 // Header (CsvHeader::Auto): the first row is a header unless one of its
 // cells is a number in a column whose cells below it are all numbers (an
 // empty set counts as all numbers, so a one-row file "1,2" is data). So a
@@ -43,13 +49,17 @@ struct CsvTableOptions {
   CsvHeader header = CsvHeader::Auto;
   char separator = ',';
   std::size_t chunk_bytes = std::size_t{1} << 20;  // see CsvParseOptions
+  // Columns (header names, or column_N) whose raw cells are kept even when
+  // numeric. Names that match no column are ignored.
+  std::vector<std::string> text_columns{};
 };
 
 // One column: numeric, or the raw text of its cells.
 struct CsvColumn {
   bool numeric = true;
   std::vector<float> values;       // numeric: one per row
-  std::vector<std::string> cells;  // otherwise: one per row, as in the file
+  std::vector<std::string> cells;  // text, or a numeric column in text_columns: one per row, as in the file
+  bool has_text() const { return !numeric || !cells.empty(); }  // cells holds every row
 };
 
 struct CsvTable {

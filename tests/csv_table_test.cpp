@@ -143,6 +143,36 @@ TEST(CsvTable, ColumnsAreNumbersOrTheirText) {
   }
 }
 
+TEST(CsvTable, TextColumnsKeepTheRawCellsOfNumericColumns) {
+  TempDir dir;
+  write_text(dir / "zip.csv", "zip,n,code\n01234,1,7\n2,2,x\n");
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{1} << 20}) {
+    const CsvTable table =
+        read_csv_table(dir / "zip.csv", {.chunk_bytes = chunk, .text_columns = {"zip", "code", "nope"}});
+    EXPECT_TRUE(table.data[0].numeric);
+    EXPECT_TRUE(table.data[0].has_text());
+    EXPECT_EQ(table.data[0].values, (std::vector<float>{1234, 2}));
+    EXPECT_EQ(table.data[0].cells, (std::vector<std::string>{"01234", "2"}));
+    EXPECT_FALSE(table.data[1].has_text());  // not asked for: numbers only
+    EXPECT_TRUE(table.data[1].cells.empty());
+    // Numbers, then text: the kept cells are the whole column.
+    EXPECT_FALSE(table.data[2].numeric);
+    EXPECT_EQ(table.data[2].cells, (std::vector<std::string>{"7", "x"}));
+  }
+  EXPECT_TRUE(read_csv_table(dir / "zip.csv").data[0].cells.empty());
+
+  // Without a header, by column_N; a name that was only a first-row cell of
+  // what turned out to be data keeps nothing.
+  write_text(dir / "data.csv", "zip,1\n01,2\n");
+  const CsvTable data = read_csv_table(dir / "data.csv", {.text_columns = {"zip", "column_2"}});
+  EXPECT_FALSE(data.has_header);
+  EXPECT_EQ(data.data[0].cells, (std::vector<std::string>{"zip", "01"}));
+  EXPECT_TRUE(data.data[1].numeric);
+  EXPECT_EQ(data.data[1].cells, (std::vector<std::string>{"1", "2"}));
+  const CsvTable by_header = read_csv_table(dir / "data.csv", {.text_columns = {"1"}});
+  EXPECT_TRUE(by_header.data[1].cells.empty());
+}
+
 TEST(CsvTable, HeaderRuleNeverSwallowsData) {
   TempDir dir;
   // Column 0 is text below, columns 1 and 2 numbers: the first row has

@@ -15,6 +15,7 @@
 #include "instnn/inference/instruction_model.hpp"
 #include "instnn/inference/json_writer.hpp"
 #include "instnn/layers/dense.hpp"
+#include "instnn/layers/merge.hpp"
 
 namespace instnn {
 namespace {
@@ -355,6 +356,142 @@ TEST(ExporterValidation, AModelEngineMismatchIsAnError) {
       EXPECT_NE(what.find("a bug in instnn's lowering"), std::string::npos) << what;
     }
   }
+}
+
+// The output affine: a regression model trained on a standardised target
+// (here: weights as they are) gives the file outputs * scale + offset, the
+// target in its own units. Around 3000 no row can be embedded (see
+// ExportValidation), but the model-vs-engine check compares with the affine
+// applied: without it every row would differ by about 3000.
+TEST(ExporterOutputAffine, ARegressionModelOutputsInTheTargetsUnits) {
+  Sequential m = regression_mlp(0.05f);
+  const Tensor rows = rows_with_scales({0.5f, 1, 2, 3, 0.1f, 1.5f}, 10);
+  const Tensor y = m.predict(rows);
+  ExportOptions o;
+  o.validation_inputs = &rows;
+  const std::size_t plain = export_instructions(m, o).instruction_count;
+  o.output_scale = {250.0f};
+  o.output_offset = {3000.0f};
+  for (ExportTarget target : {ExportTarget::Portable, ExportTarget::Native}) {
+    o.target = target;
+    const ExportResult r = export_instructions(m, o);
+    // MUL_ELEMENTWISE then ADD_ELEMENTWISE on the output (last) buffer.
+    ASSERT_EQ(r.instruction_count, plain + 2);
+    const auto& mul = r.model.instructions[plain];
+    const auto& add = r.model.instructions[plain + 1];
+    EXPECT_EQ(mul.type, inference::InstructionType::MulElementwise);
+    EXPECT_EQ(add.type, inference::InstructionType::AddElementwise);
+    EXPECT_EQ(mul.input, r.model.buffer_sizes.size() - 1);
+    EXPECT_EQ(add.input, r.model.buffer_sizes.size() - 1);
+    EXPECT_EQ(r.validation.checked, 6u);
+    EXPECT_EQ(r.validation.embedded, 0u);
+    EXPECT_GT(r.validation.largest_output, 2900.0f);
+    auto engine = inference::InstructionModel::load_string(inference::write_model_json(r.model));
+    for (std::size_t s = 0; s < 6; ++s) {
+      const float want = y[s] * 250.0f + 3000.0f;
+      const float got = engine.predict_single(std::span<const float>(rows.data() + 10 * s, 10));
+      EXPECT_NEAR(got, want, 8 * FLT_EPSILON * std::fabs(want)) << s;
+    }
+  }
+
+  // A small affine keeps the outputs embeddable: validation_data holds the
+  // model's outputs with the affine applied, and the engine checks them on
+  // load.
+  o.target = ExportTarget::Auto;
+  o.output_scale = {0.5f};
+  o.output_offset = {0.25f};
+  const ExportResult small = export_instructions(m, o);
+  ASSERT_TRUE(small.model.validation_data.has_value());
+  ASSERT_GT(small.validation.embedded, 0u);
+  const auto& data = *small.model.validation_data;
+  for (std::size_t k = 0; k < data.inputs.size(); ++k) {
+    std::size_t s = 0;  // which of the rows it is
+    while (s < 6 && data.inputs[k] != std::vector<float>(rows.data() + 10 * s, rows.data() + 10 * (s + 1))) ++s;
+    ASSERT_LT(s, 6u);
+    EXPECT_EQ(data.expected_outputs[k], std::vector<float>{y[s] * 0.5f + 0.25f});
+  }
+  EXPECT_NO_THROW(inference::InstructionModel::load_string(inference::write_model_json(small.model)));
+
+  // The identity writes nothing; a wrong count is a ConfigError.
+  o.output_scale = {1.0f};
+  o.output_offset = {0.0f};
+  EXPECT_EQ(export_instructions(m, o).instruction_count, plain);
+  o.output_scale = {1.0f, 2.0f};
+  try {
+    export_instructions(m, o);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("output_scale has 2 values"), std::string::npos) << e.what();
+  }
+}
+
+// Two inputs (one with named features) and two outputs: input_scale /
+// input_offset run per feature across both inputs side by side, the output
+// affine per value across both outputs.
+TEST(ExporterOutputAffine, SeveralInputsAndOutputsSideBySide) {
+  Model m;
+  GraphTensor numeric = m.input("numeric", Shape{2}, {"age", "amount"});
+  GraphTensor extra = m.input("extra", Shape{3});
+  GraphTensor h = m.add<Dense>(4, "tanh")(m.add<Concatenate>()({numeric, extra}));
+  m.set_outputs({m.add<Dense>(2, "linear", "a")(h), m.add<Dense>(1, "linear", "b")(h)});
+  m.compile({.loss = "mse", .backend = "reference", .seed = 3});
+  const Tensor raw = random_tensor(Shape{5, 5}, 21, 0, 50);
+  ExportOptions o;
+  o.validation_inputs = &raw;
+  o.input_scale = {0.02f, 0.1f, 1.0f, -0.5f, 0.04f};
+  o.input_offset = {-1.0f};
+  o.output_scale = {2.0f, -1.0f, 10.0f};
+  o.output_offset = {1.0f, 0.0f, -3.0f};
+  const ExportResult r = export_instructions(m, o);
+  EXPECT_EQ(r.model.features, (std::vector<std::string>{"age", "amount", "extra[3]"}));
+  Tensor x = raw.clone();
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = x[i] * o.input_scale[i % 5] - 1.0f;
+  const Tensor y = m.predict(x);
+  ASSERT_EQ(y.shape(), (Shape{5, 3}));
+  auto engine = inference::InstructionModel::load_string(inference::write_model_json(r.model));
+  const std::vector<float> got = engine.predict_batch(raw.span());
+  ASSERT_EQ(got.size(), 15u);
+  for (std::size_t i = 0; i < 15; ++i)
+    EXPECT_NEAR(got[i], y[i] * o.output_scale[i % 3] + o.output_offset[i % 3], 1e-5) << i;
+  EXPECT_EQ(r.validation.checked, 5u);
+}
+
+TEST(Exporter, CategoriesAndMissingValuesLandInTheFileAndNameFeatures) {
+  Model m;
+  GraphTensor in = m.input("table", Shape{3}, {"age", "purpose", "amount"});
+  m.set_outputs({m.add<Dense>(1)(in)});
+  m.compile({.loss = "mse", .backend = "reference"});
+  ExportOptions o;
+  EXPECT_FALSE(export_instructions(m, o).model.categories.has_value());
+  EXPECT_FALSE(export_instructions(m, o).model.missing_values.has_value());
+  o.categories = {{"purpose", {"car", "education", "radio/tv"}}};
+  o.missing_values = {{"age", 35.5f}, {"amount", 3271.25f}};
+  const ExportResult r = export_instructions(m, o);
+  ASSERT_TRUE(r.model.categories.has_value());
+  EXPECT_EQ(*r.model.categories, o.categories);
+  ASSERT_TRUE(r.model.missing_values.has_value());
+  EXPECT_EQ(*r.model.missing_values, o.missing_values);
+
+  o.categories["colour"] = {"red"};
+  try {
+    export_instructions(m, o);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("categories names 'colour'"), std::string::npos) << what;
+    EXPECT_NE(what.find("age, purpose, amount"), std::string::npos) << what;
+  }
+  o.categories.erase("colour");
+  o.missing_values["income"] = 1.0f;
+  EXPECT_THROW(export_instructions(m, o), ConfigError);
+  o.missing_values.erase("income");
+  o.missing_values["age"] = std::nanf("");
+  EXPECT_THROW(export_instructions(m, o), ConfigError);
+  // Keys name the file's features, also when they are given explicitly.
+  o.missing_values = {{"x1", 0.0f}};
+  o.categories.clear();
+  o.features = {"x0", "x1", "x2"};
+  EXPECT_EQ(export_instructions(m, o).model.missing_values->at("x1"), 0.0f);
 }
 
 TEST(Exporter, UnbuiltModelIsAClearError) {

@@ -124,6 +124,142 @@ TEST(Metrics, WrongTargetsAndNamesAreConfigErrors) {
   }
 }
 
+// ROC AUC by counting every (positive, negative) pair: 1 when the positive
+// scores higher, 1/2 on a tie.
+double brute_force_auc(const std::vector<float>& scores, const std::vector<float>& labels) {
+  double wins = 0, pairs = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    for (std::size_t j = 0; j < scores.size(); ++j)
+      if (labels[i] == 1 && labels[j] == 0) {
+        pairs += 1;
+        wins += scores[i] > scores[j] ? 1.0 : scores[i] == scores[j] ? 0.5 : 0.0;
+      }
+  return wins / pairs;
+}
+
+TEST(Metrics, AucOfSmallCasesWorkedOutByHand) {
+  const BinaryCrossEntropy bce;
+  EXPECT_EQ(make_metric("auc", bce)->name(), "auc");
+  // Positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of 4 pairs.
+  EXPECT_DOUBLE_EQ(dense_result("auc", Shape{4, 1}, {0.1f, 0.4f, 0.35f, 0.8f}, {0, 0, 1, 1}, bce), 0.75);
+  // A tie between a positive and a negative counts one half: 3.5 of 4.
+  EXPECT_DOUBLE_EQ(dense_result("auc", Shape{4, 1}, {0.5f, 0.5f, 0.2f, 0.9f}, {1, 0, 0, 1}, bce), 0.875);
+  // Every score equal: 0.5; perfectly reversed: 0; targets of shape [B].
+  EXPECT_DOUBLE_EQ(dense_result("auc", Shape{3}, {2, 2, 2}, {1, 0, 1}, bce), 0.5);
+  EXPECT_DOUBLE_EQ(dense_result("auc", Shape{3}, {3, 2, 1}, {0, 1, 1}, bce), 0.0);
+  // One class only: no ranking to judge, 0.5 (not NaN).
+  EXPECT_DOUBLE_EQ(dense_result("auc", Shape{2, 1}, {0.1f, 0.9f}, {1, 1}, bce), 0.5);
+  EXPECT_DOUBLE_EQ(dense_result("auc", Shape{2, 1}, {0.1f, 0.9f}, {0, 0}, bce), 0.5);
+  auto empty = make_metric("auc", bce);
+  EXPECT_DOUBLE_EQ(empty->result(), 0.5);
+}
+
+TEST(Metrics, AucOverBatchesEqualsABruteForcePairCountWithTies) {
+  const BinaryCrossEntropy logits(true);
+  auto auc = make_metric("auc", logits);
+  Rng rng(17);
+  for (int round = 0; round < 2; ++round) {  // the second after a reset
+    auc->reset();
+    std::vector<float> scores, labels;
+    for (int batch = 0; batch < 9; ++batch) {
+      const int rows = 1 + batch * 7;
+      Tensor p(Shape{rows, 1}), t(Shape{rows, 1});
+      for (int r = 0; r < rows; ++r) {
+        // Scores on a grid of 12 values (many ties), labels correlated with them.
+        p[r] = std::floor(rng.uniform(0, 12)) / 4 - 1.5f;
+        t[r] = rng.uniform(0, 1) < 0.3 + 0.04 * p[r] * 4 ? 1.0f : 0.0f;
+        scores.push_back(p[r]);
+        labels.push_back(t[r]);
+      }
+      if (batch % 2 == 0) {
+        auc->update(p, Targets{{}, &t});
+      } else {
+        std::vector<std::int32_t> ids(labels.end() - rows, labels.end());
+        auc->update(p, Targets{ids, nullptr});  // sparse 0/1 labels count alike
+      }
+      if (batch == 4) {
+        EXPECT_NEAR(auc->result(), brute_force_auc(scores, labels), 1e-12);
+      }
+    }
+    const double expected = brute_force_auc(scores, labels);
+    EXPECT_GT(expected, 0.55);
+    EXPECT_LT(expected, 0.95);
+    EXPECT_NEAR(auc->result(), expected, 1e-12);
+    // The per-batch value fit shows is the exact one once asked for.
+    EXPECT_NEAR(auc->running_result(), expected, 1e-12);
+  }
+}
+
+TEST(Metrics, AucNeedsOneOutputAndZeroOneTargets) {
+  const BinaryCrossEntropy bce;
+  auto auc = make_metric("auc", bce);
+  Tensor wide(Shape{2, 2}), t2(Shape{2, 2});
+  try {
+    auc->update(wide, Targets{{}, &t2});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("one output value"), std::string::npos) << e.what();
+  }
+  Tensor p(Shape{3, 1});
+  Tensor soft = Tensor::from(Shape{3, 1}, {0, 1, 0.7f});
+  try {
+    auc->update(p, Targets{{}, &soft});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("0.7"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("row 2"), std::string::npos) << e.what();
+  }
+  const std::vector<std::int32_t> classes{0, 2, 1};
+  EXPECT_THROW(auc->update(p, Targets{classes, nullptr}), ConfigError);
+}
+
+// "auc" is reported like the other metrics: in every epoch's logs, for the
+// validation data as val_auc, and by evaluate(), where it is the AUC of
+// the model's outputs over the whole data set (not a mean over batches).
+TEST(Metrics, AucAppearsInFitLogsAndEvaluate) {
+  const int n = 96;
+  Tensor x(Shape{n, 3}), y(Shape{n, 1});
+  Rng rng(4);
+  for (int i = 0; i < n; ++i) {
+    float s = 0;
+    for (int f = 0; f < 3; ++f) s += (x[std::size_t(i) * 3 + f] = rng.uniform(-1, 1)) * float(f + 1);
+    y[i] = s + rng.uniform(-1.5f, 1.5f) > 0 ? 1.0f : 0.0f;
+  }
+  TensorDataSource data(x, y);
+  Sequential m(Shape{3});
+  m.add<Dense>(4, "tanh");
+  m.add<Dense>(1);
+  CompileOptions o;
+  o.loss = {{"type", "binary_cross_entropy"}, {"from_logits", true}};
+  o.optimizer = {{"type", "adam"}, {"learning_rate", 0.05}};
+  o.metrics = {"accuracy", "auc"};
+  o.backend = "reference";
+  m.compile(o);
+  FitOptions f;
+  f.epochs = 8;
+  f.batch_size = 10;
+  f.validation_split = 0.25;
+  f.verbose = 0;
+  const History h = m.fit(data, f);
+  ASSERT_EQ(h.values("auc").size(), 8u);
+  ASSERT_EQ(h.values("val_auc").size(), 8u);
+  for (double v : h.values("auc")) EXPECT_TRUE(v >= 0 && v <= 1) << v;
+
+  const EvaluationResult r = m.evaluate(data, 7);
+  ASSERT_TRUE(r.contains("auc"));
+  const Tensor logits = m.predict(x);
+  const std::vector<float> scores = logits.to_vector(), labels = y.to_vector();
+  EXPECT_NEAR(r.at("auc"), brute_force_auc(scores, labels), 1e-12);
+  EXPECT_GT(r.at("auc"), 0.7);
+  // A softmax model's outputs are not one score per sample.
+  Sequential wide(Shape{3});
+  wide.add<Dense>(2);
+  o.loss = "softmax_cross_entropy";
+  wide.compile(o);
+  const std::vector<std::int32_t> ids(n, 1);
+  EXPECT_THROW(wide.evaluate(TensorDataSource(x, ids)), ConfigError);
+}
+
 // evaluate() on a model whose output is its input (a 2x2 identity Dense),
 // so predictions are known exactly. 5 samples in batches of 2, 2 and 1.
 class EvaluateReduction : public ::testing::TestWithParam<int> {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/exporter.hpp"
 #include "instnn/core/model.hpp"
 #include "instnn/core/sequential.hpp"
 #include "instnn/layers/dense.hpp"
@@ -276,6 +277,88 @@ TEST(Model, BadGraphConfigsAreConfigErrorsNamingTheLayer) {
                       {"'out'", "(3,)", "(4,)"}, true);
   // A Sequential-only key mixed in, and a layer without inputs.
   expect_config_error(with_layers({{{"type", "Dense"}, {"name", "out"}, {"units", 4}}}), {"'out'", "\"inputs\""});
+}
+
+// Two inputs, one with named features (its shape implied by them), one
+// without: the names survive config(), a checkpoint, and become the
+// exported file's default feature names.
+const nlohmann::json kNamedFeaturesConfig = nlohmann::json::parse(R"({
+  "inputs": [{"name": "numeric", "features": ["age", "amount", "duration"]},
+             {"name": "ids", "shape": [2]}],
+  "layers": [
+    {"type": "Concatenate", "name": "joined", "inputs": ["numeric", "ids"]},
+    {"type": "Dense", "name": "out", "units": 1, "inputs": ["joined"]}],
+  "outputs": ["out"]})");
+
+TEST(Model, InputFeaturesRoundTripThroughConfigsCheckpointsAndExport) {
+  Model m = Model::from_config(kNamedFeaturesConfig);
+  ASSERT_EQ(m.input_count(), 2u);
+  EXPECT_EQ(m.input_shape_of(0), std::optional<Shape>(Shape{3}));
+  EXPECT_EQ(m.input_features(0), (std::vector<std::string>{"age", "amount", "duration"}));
+  EXPECT_TRUE(m.input_features(1).empty());
+  const nlohmann::json c = m.config();
+  EXPECT_EQ(c["inputs"][0],
+            (nlohmann::json{{"name", "numeric"}, {"shape", {3}}, {"features", {"age", "amount", "duration"}}}));
+  EXPECT_FALSE(c["inputs"][1].contains("features"));
+  EXPECT_EQ(Model::from_config(c).config(), c);
+
+  m.compile(options_for("reference"));
+  m.set_metadata({{"schema", {{"categorical", {"purpose"}}}}});
+  const auto path = temp_path("features.ckpt");
+  m.save(path.string());
+  Model loaded = Model::load(path.string());
+  EXPECT_EQ(loaded.input_features(0), m.input_features(0));
+  EXPECT_EQ(loaded.config(), c);
+  EXPECT_EQ(loaded.metadata(), m.metadata());
+  fs::remove(path);
+
+  const ExportResult r = export_instructions(loaded);
+  EXPECT_EQ(r.model.features, (std::vector<std::string>{"age", "amount", "duration", "ids[2]"}));
+
+  // The same through the C++ API.
+  Model api;
+  GraphTensor a = api.input("numeric", Shape{2}, {"age", "amount"});
+  EXPECT_EQ(api.input_features(0), (std::vector<std::string>{"age", "amount"}));
+  GraphTensor b = api.input("flags", Shape{1});
+  api.set_outputs({api.add<Dense>(1)(api.add<Concatenate>()({a, b}))});
+  EXPECT_EQ(api.config()["inputs"][0]["features"], (nlohmann::json{"age", "amount"}));
+}
+
+TEST(Model, BadInputFeaturesAreConfigErrors) {
+  Model m;
+  EXPECT_THROW(m.input("x", Shape{3}, {"a", "b"}), ConfigError);  // 2 names for 3 values
+  try {
+    m.input("x", Shape{2, 2}, {"a", "b", "c"});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("3 feature names"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(2, 2)"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(m.input("x", Shape{2}, {"a", "a"}), ConfigError);  // named twice
+  EXPECT_THROW(m.input("x", Shape{2}, {"a", ""}), ConfigError);   // empty name
+  EXPECT_THROW(m.input("x", Shape{1}, {"a[1]"}), ConfigError);    // array notation in the file
+  m.input("x", Shape{2}, {"a", "b"});
+  try {
+    m.input("y", Shape{1}, {"b"});  // a feature of another input
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("input 'x'"), std::string::npos) << e.what();
+  }
+  auto config_with = [](nlohmann::json input) {
+    return nlohmann::json{{"inputs", {input}},
+                          {"layers", {{{"type", "Dense"}, {"name", "out"}, {"units", 1}, {"inputs", {"x"}}}}},
+                          {"outputs", {"out"}}};
+  };
+  expect_config_error(config_with({{"name", "x"}, {"shape", {3}}, {"features", {"a", "b"}}}),
+                      {"'x'", "2 feature names"});
+  expect_config_error(config_with({{"name", "x"}, {"features", "a"}}), {"'x'", "\"features\""});
+  expect_config_error(config_with({{"name", "x"}, {"features", {1, 2}}}), {"'x'", "names"});
+  expect_config_error(config_with({{"name", "x"}}), {"\"features\""});
+  // A shape that agrees with the features is fine.
+  EXPECT_EQ(Model::from_config(config_with({{"name", "x"}, {"shape", {2}}, {"features", {"a", "b"}}}))
+                .input_features(0)
+                .size(),
+            2u);
 }
 
 TEST(Model, LayersMayBeListedInAnyOrder) {

@@ -219,27 +219,41 @@ TEST(Sequential, CheckpointsKeepTheFitSettingsAndVersionOneFilesStillLoad) {
   f.shuffle = false;
   f.verbose = 0;
   m.fit(data, f);
+  const nlohmann::json metadata = {{"label", {{"name", "class"}, {"classes", {"bad", "good"}}}},
+                                   {"means", {{"age", 35.5}}}};
+  m.set_metadata(metadata);
   const auto path = temp_path("fit_settings.ckpt");
   m.save(path.string());
   Sequential loaded = Sequential::load(path.string());
   EXPECT_EQ(loaded.fit_settings().batch_size, 7);
   EXPECT_EQ(loaded.fit_settings().validation_split, 0.25);
   EXPECT_FALSE(loaded.fit_settings().shuffle);
+  EXPECT_EQ(loaded.metadata(), metadata);
 
-  // Version 2 had no model kind, version 1 no fit settings either: the same
-  // bytes without the trailing strings (8-byte length + text), with the
-  // version field set to 2 or 1. It follows cereal's endianness byte, the
-  // magic's 8-byte length and its 17 bytes.
+  // Version 3 had no metadata, version 2 no model kind, version 1 no fit
+  // settings either: the same bytes without the trailing strings (8-byte
+  // length + text), with the version field set to 3, 2 or 1. It follows
+  // cereal's endianness byte, the magic's 8-byte length and its 17 bytes.
   constexpr std::size_t kVersionAt = 1 + 8 + 17;
   std::string bytes = read_file(path.string());
+  const std::string metadata_text = metadata.dump();
+  ASSERT_EQ(bytes.substr(bytes.size() - metadata_text.size()), metadata_text);
+  bytes.resize(bytes.size() - metadata_text.size() - 8);
+  ASSERT_EQ(bytes[kVersionAt], '\x04');
+  bytes[kVersionAt] = '\x03';
+  std::ofstream(path, std::ios::binary) << bytes;
+  Sequential v3 = Sequential::load(path.string());
+  EXPECT_TRUE(v3.metadata().is_null());
+  EXPECT_EQ(v3.fit_settings().batch_size, 7);
+  EXPECT_EQ(all_weights(v3), all_weights(loaded));
   const std::string kind = "sequential";
   ASSERT_EQ(bytes.substr(bytes.size() - kind.size()), kind);
   bytes.resize(bytes.size() - kind.size() - 8);
-  ASSERT_EQ(bytes[kVersionAt], '\x03');
   bytes[kVersionAt] = '\x02';
   std::ofstream(path, std::ios::binary) << bytes;
   Sequential v2 = Sequential::load(path.string());
   EXPECT_EQ(v2.fit_settings().batch_size, 7);
+  EXPECT_TRUE(v2.metadata().is_null());
   EXPECT_EQ(all_weights(v2), all_weights(loaded));
   const std::string settings = R"({"batch_size":7,"shuffle":false,"validation_split":0.25})";
   ASSERT_EQ(bytes.substr(bytes.size() - settings.size()), settings);
@@ -248,11 +262,31 @@ TEST(Sequential, CheckpointsKeepTheFitSettingsAndVersionOneFilesStillLoad) {
   std::ofstream(path, std::ios::binary) << bytes;
   Sequential old = Sequential::load(path.string());
   EXPECT_EQ(old.fit_settings().batch_size, 0);  // unknown
+  EXPECT_TRUE(old.metadata().is_null());
   EXPECT_EQ(all_weights(old), all_weights(loaded));
-  bytes[kVersionAt] = '\x04';
+  bytes[kVersionAt] = '\x05';
   std::ofstream(path, std::ios::binary) << bytes;
   EXPECT_THROW(Sequential::load(path.string()), FormatError);
   fs::remove(path);
+}
+
+TEST(Sequential, MetadataIsNullByDefaultAndShownBySaveJson) {
+  Sequential m = quadrant_model();
+  EXPECT_TRUE(m.metadata().is_null());
+  const auto path = temp_path("no_metadata.ckpt");
+  m.save(path.string());
+  EXPECT_TRUE(Sequential::load(path.string()).metadata().is_null());
+  m.set_metadata({{"vocabulary", {"red", "green"}}});
+  m.save(path.string());
+  EXPECT_EQ(Sequential::load(path.string()).metadata(), (nlohmann::json{{"vocabulary", {"red", "green"}}}));
+  const auto json_path = temp_path("metadata.json");
+  m.save_json(json_path.string());
+  std::ifstream in(json_path);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("version"), 4);
+  EXPECT_EQ(j.at("metadata"), m.metadata());
+  fs::remove(path);
+  fs::remove(json_path);
 }
 
 TEST(Sequential, CorruptCheckpointsAreFormatErrors) {
@@ -409,14 +443,14 @@ TEST(Sequential, TrainingThroughASoftmaxLayerAndTheSoftmaxLossIsAClearError) {
 // Drives EarlyStopping epoch by epoch with a given monitored series, calling
 // before_epoch_end(epoch) first; returns the epoch it stopped at (0: never).
 int early_stop_epoch(EarlyStopping& stop, Sequential& m, const std::vector<double>& series,
-                     const std::function<void(int)>& before_epoch_end = {}) {
+                     const std::function<void(int)>& before_epoch_end = {}, const std::string& key = "val_loss") {
   TrainingState s;
   s.epochs = static_cast<int>(series.size());
   stop.on_train_begin(m, s);
   for (std::size_t i = 0; i < series.size() && !s.stop_training; ++i) {
     s.epoch = static_cast<int>(i) + 1;
     if (before_epoch_end) before_epoch_end(s.epoch);
-    stop.on_epoch_end(m, s, EpochLogs{{"val_loss", series[i]}});
+    stop.on_epoch_end(m, s, EpochLogs{{key, series[i]}});
   }
   stop.on_train_end(m, s);
   return stop.stopped_epoch();
@@ -436,6 +470,12 @@ TEST(Sequential, EarlyStoppingWaitsPatienceEpochsInARowAsKerasDoes) {
   EXPECT_EQ(early_stop_epoch(stop, m, {1.0, 0.9, 0.95, 0.8, 0.85, 0.9}), 6);
   EarlyStopping coarse("val_loss", 1, 0.15);
   EXPECT_EQ(early_stop_epoch(coarse, m, {1.0, 0.9, 0.8}), 2);
+  // AUC, like accuracy, improves upwards.
+  const std::vector<double> auc{0.6, 0.7, 0.65, 0.68};
+  for (const char* monitor : {"val_auc", "val_accuracy"}) {
+    EarlyStopping up(monitor, 2);
+    EXPECT_EQ(early_stop_epoch(up, m, auc, {}, monitor), 4) << monitor;
+  }
 }
 
 TEST(Sequential, EarlyStoppingRestoresTheBestEpochsWeights) {
@@ -493,6 +533,35 @@ TEST(Sequential, TrainingLoopDoesNotAllocatePerBatch) {
   const std::size_t few = allocations_for(128);
   const std::size_t many = allocations_for(16);
   EXPECT_EQ(few, many);
+}
+
+// AUC keeps every row it has seen, but in vectors that keep their
+// capacity: a warmed-up epoch allocates no more with 8x more batches.
+TEST(Sequential, TrainingWithAucDoesNotAllocatePerBatch) {
+  Quadrants q(1024);
+  Tensor y(Shape{1024, 1});
+  for (std::size_t i = 0; i < 1024; ++i) y[i] = q.labels[i] >= 2 ? 1.0f : 0.0f;
+  TensorDataSource data(q.x, y);
+  auto allocations_for = [&](int batch_size) {
+    Sequential m(Shape{2});
+    m.add<Dense>(8, "tanh");
+    m.add<Dense>(1);
+    CompileOptions o;
+    o.loss = {{"type", "binary_cross_entropy"}, {"from_logits", true}};
+    o.metrics = {"auc"};
+    o.seed = 5;
+    m.compile(o);
+    FitOptions f;
+    f.batch_size = batch_size;
+    f.verbose = 0;
+    m.fit(data, f);  // warm up
+    const std::size_t before = g_allocations.load();
+    const History h = m.fit(data, f);
+    const std::size_t allocations = g_allocations.load() - before;
+    EXPECT_GT(h.values("auc").back(), 0.9);
+    return allocations;
+  };
+  EXPECT_EQ(allocations_for(128), allocations_for(16));
 }
 
 }  // namespace
