@@ -10,12 +10,6 @@ namespace instnn {
 
 namespace {
 
-std::string_view trim_blanks(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::string shown(std::string_view text) {
   constexpr std::size_t kMaxShown = 40;
   std::string out(text.substr(0, kMaxShown));
@@ -25,7 +19,7 @@ std::string shown(std::string_view text) {
 
 // Why `cell` (not a number) is not one, for an error after "line: column C".
 std::string why_not_a_number(std::string_view cell) {
-  const std::string_view text = trim_blanks(cell);
+  const std::string_view text = inference::trim_csv_blanks(cell);
   if (text.empty()) return " is empty, expected a number";
   float value = 0.0f;
   const std::string_view unsigned_text = text.substr(text.front() == '+' || text.front() == '-');
@@ -184,21 +178,6 @@ class TableBuilder {
 };
 
 }  // namespace
-
-std::optional<float> parse_csv_number(std::string_view cell) {
-  cell = trim_blanks(cell);
-  const bool plus = !cell.empty() && cell.front() == '+';
-  if (plus) cell.remove_prefix(1);  // from_chars rejects '+'
-  // from_chars takes "nan" and "inf": a number starts with a digit or '.'.
-  const std::size_t first = !plus && !cell.empty() && cell.front() == '-' ? 1 : 0;
-  if (first >= cell.size()) return std::nullopt;
-  const char lead = cell[first];
-  if (!(lead == '.' || (lead >= '0' && lead <= '9'))) return std::nullopt;
-  float value = 0.0f;
-  const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  if (ec != std::errc() || end != cell.data() + cell.size()) return std::nullopt;
-  return value;
-}
 
 void CsvTable::require_numeric(std::size_t column) const {
   const CsvColumn& col = data.at(column);

@@ -36,6 +36,8 @@
 #include <string_view>
 #include <vector>
 
+#include "instnn/inference/csv_number.hpp"
+
 namespace instnn {
 
 enum class CsvHeader {
@@ -88,8 +90,9 @@ CsvTable select_rows(const CsvTable& table, std::span<const std::size_t> rows);
 // A float as its shortest text ("1", "2.5"): how numeric labels are named.
 std::string float_text(float value);
 
-// The number syntax above; nullopt for anything else.
-std::optional<float> parse_csv_number(std::string_view cell);
+// The number syntax above (inference/csv_number.hpp, shared with the engine's
+// row encoder); nullopt for anything else.
+using inference::parse_csv_number;
 
 // Reads the whole file. Throws IoError when it cannot be read, FormatError
 // naming the file and 1-based line (and column) for a row with another

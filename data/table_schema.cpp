@@ -15,12 +15,6 @@ namespace {
 
 constexpr std::string_view kTasks[] = {"auto", "binary", "multiclass", "regression"};
 
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 bool contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -214,11 +208,6 @@ TableTask parse_table_task(const std::string& name) {
   for (int i = 0; i < 4; ++i)
     if (kTasks[i] == name) return static_cast<TableTask>(i);
   throw ConfigError(detail::concat("unknown task '", name, "': expected auto, binary, multiclass or regression"));
-}
-
-bool is_missing_cell(std::string_view cell) {
-  cell = trimmed(cell);
-  return cell.empty() || cell == "?" || cell == "NA";
 }
 
 std::string quoted_names(std::span<const std::string> names) {

@@ -47,8 +47,9 @@ struct TableOptions {
   std::vector<std::string> ignore{};        // columns not used at all (ids, ...)
 };
 
-// "" "?" "NA" after trimming spaces and tabs.
-bool is_missing_cell(std::string_view cell);
+// "" "?" "NA" after trimming spaces and tabs (inference/csv_number.hpp,
+// shared with the engine's row encoder, which `instnn predict` uses).
+using inference::is_missing_cell;
 
 struct NumericFeature {
   std::string name;

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_set>
@@ -416,6 +417,38 @@ ValidationData read_validation_data(const Json& value, const std::string& path) 
   return data;
 }
 
+const Json::object_t& read_object(const Json& value, const std::string& path, std::string_view what) {
+  if (!value.is_object()) fail_at(path, "expected " + std::string(what) + ", got " + describe_type(value));
+  return value.get_ref<const Json::object_t&>();
+}
+
+std::string member(const std::string& path, const std::string& key) { return path + "[\"" + key.substr(0, 60) + "\"]"; }
+
+// "categories": {"FEATURE": ["value0", ...]}; duplicates are the validator's.
+std::map<std::string, std::vector<std::string>> read_categories(const Json& value, const std::string& path) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [key, list] : read_object(value, path, "an object of vocabularies (feature name -> array of strings)")) {
+    const std::string list_path = member(path, key);
+    const auto& items = read_array(list, list_path, "an array of category value strings");
+    std::vector<std::string>& vocabulary = out[key];
+    vocabulary.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].is_string())
+        fail_at(element(list_path, i), "expected a category value string, got " + describe_type(items[i]));
+      vocabulary.push_back(items[i].get<std::string>());
+    }
+  }
+  return out;
+}
+
+// "missing_values": {"FEATURE": number}.
+std::map<std::string, float> read_missing_values(const Json& value, const std::string& path) {
+  std::map<std::string, float> out;
+  for (const auto& [key, number] : read_object(value, path, "an object of numbers (feature name -> value)"))
+    out[key] = read_float(number, member(path, key));
+  return out;
+}
+
 ModelInfo read_model(const Json& root) {
   if (!root.is_object()) fail_at("", "expected a JSON object at the top level, got " + describe_type(root));
   ModelInfo model;
@@ -446,6 +479,10 @@ ModelInfo read_model(const Json& root) {
       if (!value.is_null()) model.maps = read_maps(value, key);
     } else if (key == "validation_data") {
       if (!value.is_null()) model.validation_data = read_validation_data(value, key);
+    } else if (key == "categories") {
+      if (!value.is_null()) model.categories = read_categories(value, key);
+    } else if (key == "missing_values") {
+      if (!value.is_null()) model.missing_values = read_missing_values(value, key);
     }
   }
   if (!has_buffers) fail_at("", "missing field `buffer_sizes`");

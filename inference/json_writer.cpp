@@ -136,6 +136,17 @@ nlohmann::ordered_json model_to_json(const ModelInfo& model) {
     data["expected_outputs"] = float_rows(model.validation_data->expected_outputs, "validation_data.expected_outputs");
     out["validation_data"] = std::move(data);
   }
+  if (model.categories) {
+    Json categories = Json::object();
+    for (const auto& [feature, vocabulary] : *model.categories) categories[feature] = vocabulary;
+    out["categories"] = std::move(categories);
+  }
+  if (model.missing_values) {
+    Json missing = Json::object();
+    for (const auto& [feature, value] : *model.missing_values)
+      missing[feature] = float_value(value, "missing_values[\"" + feature + "\"]");
+    out["missing_values"] = std::move(missing);
+  }
   return out;
 }
 

@@ -112,7 +112,8 @@ struct ModelInfo {
   std::optional<std::vector<std::vector<float>>> parameters;
   std::optional<std::vector<LookupMap>> maps;
   std::optional<ValidationData> validation_data;
-  // instnn's own top-level keys (docs/format.md, section 12), ignored by the
+  // instnn's own top-level keys (docs/format.md, "Categories and missing
+  // values"), ignored by the
   // other engines. "categories": per categorical feature its vocabulary, the
   // id of a value being its position (values never seen map to the id
   // vocabulary.size(), which the MAP_TRANSFORM's `default` serves).

@@ -1,10 +1,14 @@
 #include "instnn/inference/validator.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "instnn/inference/error.hpp"
+#include "instnn/inference/feature_names.hpp"
 
 namespace instnn::inference {
 namespace {
@@ -24,34 +28,6 @@ std::string num(std::size_t value) { return value == kSaturated ? std::string("(
 }
 
 std::string inst_path(std::size_t i) { return "instructions[" + std::to_string(i) + "]"; }
-
-// Parses the N of NAME[N] as Rust's usize::from_str would (optional '+').
-std::optional<std::size_t> parse_array_count(std::string_view digits) {
-  if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
-  if (digits.empty()) return std::nullopt;
-  std::size_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const std::size_t d = static_cast<std::size_t>(c - '0');
-    if (value > (kSaturated - d) / 10) return std::nullopt;
-    value = value * 10 + d;
-  }
-  return value;
-}
-
-// Count of inputs one feature entry stands for, or nullopt when malformed.
-std::optional<std::size_t> feature_count(const std::string& feature) {
-  const auto open = feature.find('[');
-  const auto close = feature.find(']');
-  if (open == std::string::npos && close == std::string::npos) return 1;
-  if (feature.back() != ']') return std::nullopt;
-  if (open == std::string::npos || feature.find('[', open + 1) != std::string::npos) return std::nullopt;
-  if (close != feature.size() - 1) return std::nullopt;  // exactly one ']' and it is last
-  if (open == 0) return std::nullopt;
-  const auto count = parse_array_count(std::string_view(feature).substr(open + 1, close - open - 1));
-  if (!count || *count == 0) return std::nullopt;
-  return count;
-}
 
 class Validator {
  public:
@@ -73,6 +49,7 @@ class Validator {
     // 8: features.
     layout_.feature_size = resolve_feature_size(model_);
     check_boundary_rule();
+    check_named_inputs();
     // 9: validation data counts.
     if (model_.validation_data &&
         model_.validation_data->inputs.size() != model_.validation_data->expected_outputs.size())
@@ -122,6 +99,86 @@ class Validator {
     fail("buffer_sizes", "Invalid feature size: expected the " + num(f) +
                              " input floats to fill whole leading buffers, but the cumulative buffer sizes are " +
                              seen + (buffer_count() > 8 ? ", ..." : ""));
+  }
+
+  // 8 (instnn): the keys of `categories` and `missing_values` name input
+  // values of the file (docs/format.md, "Categories and missing values").
+  void check_named_inputs() {
+    if (!model_.categories && !model_.missing_values) return;
+    std::unordered_set<std::string_view> plain;                // single-value entries
+    std::unordered_map<std::string_view, std::size_t> arrays;  // NAME of NAME[N] -> largest N
+    if (model_.features)
+      for (const std::string& entry : *model_.features) {
+        if (entry.back() != ']') {
+          plain.insert(entry);
+          continue;
+        }
+        const std::string_view base = std::string_view(entry).substr(0, entry.find('['));
+        std::size_t& n = arrays[base];
+        n = std::max(n, feature_count(entry).value_or(0));
+      }
+    // NAME_i of an array entry NAME[N], i < N (decimal, no leading zeros).
+    const auto array_value = [&](std::string_view key) {
+      const auto underscore = key.rfind('_');
+      if (underscore == std::string_view::npos || underscore + 1 == key.size()) return false;
+      const std::string_view digits = key.substr(underscore + 1);
+      if (digits.size() > 1 && digits[0] == '0') return false;
+      std::size_t index = 0;
+      for (char c : digits) {
+        if (c < '0' || c > '9' || index > kSaturated / 10 - 1) return false;
+        index = index * 10 + static_cast<std::size_t>(c - '0');
+      }
+      const auto it = arrays.find(key.substr(0, underscore));
+      return it != arrays.end() && index < it->second;
+    };
+    const auto not_a_feature = [&](const std::string& path, const std::string& key) {
+      fail(path, "\"" + key.substr(0, 60) + "\" is not a feature of the file (" +
+                     (model_.features && !model_.features->empty() ? "features: " + listed_features()
+                                                                   : std::string("the file names no features")) +
+                     ")");
+    };
+    constexpr std::size_t kMaxVocabulary = std::size_t{1} << 24;  // every id is an exact float
+    if (model_.categories)
+      for (const auto& [key, vocabulary] : *model_.categories) {
+        const std::string path = "categories[\"" + key.substr(0, 60) + "\"]";
+        if (!plain.count(key)) {
+          if (array_value(key))
+            fail(path, "\"" + key.substr(0, 60) +
+                           "\" is one value of an array feature; a categorical feature is a single-value feature "
+                           "(NAME, not NAME[N])");
+          not_a_feature(path, key);
+        }
+        if (vocabulary.size() > kMaxVocabulary)
+          fail(path, "the vocabulary holds " + num(vocabulary.size()) + " values, more than the limit of " +
+                         num(kMaxVocabulary));
+        std::unordered_map<std::string_view, std::size_t> first;
+        for (std::size_t j = 0; j < vocabulary.size(); ++j) {
+          const auto [it, inserted] = first.emplace(vocabulary[j], j);
+          if (!inserted)
+            fail(path + "[" + num(j) + "]", "the value \"" + vocabulary[j].substr(0, 60) +
+                                                "\" appears twice in the vocabulary (also at index " +
+                                                num(it->second) + "); the id of a value is its position");
+        }
+      }
+    if (model_.missing_values)
+      for (const auto& [key, value] : *model_.missing_values) {
+        const std::string path = "missing_values[\"" + key.substr(0, 60) + "\"]";
+        if (!plain.count(key) && !array_value(key)) not_a_feature(path, key);
+        if (!std::isfinite(value))
+          fail(path, "expected a finite number, got " + std::to_string(value) + " (out of the float range)");
+        if (model_.categories && model_.categories->count(key))
+          fail(path, "\"" + key.substr(0, 60) +
+                         "\" is a categorical feature (it has a vocabulary in categories); a missing category is "
+                         "a value of its own, not a number");
+      }
+  }
+
+  std::string listed_features() const {
+    const auto& features = *model_.features;
+    std::string out;
+    for (std::size_t i = 0; i < features.size() && i < 8; ++i) out += (i ? ", " : "") + features[i].substr(0, 60);
+    if (features.size() > 8) out += ", ... (" + num(features.size()) + " entries)";
+    return out;
   }
 
   void check_buffer_sizes() {

@@ -70,6 +70,8 @@ instnn_usage_error(predict_threads_zero "instnn predict: --threads must be an in
 instnn_usage_error(predict_batch_too_large
                    "instnn predict: --batch must be an integer from 1 to 16777216, got 16777217"
                    predict m.json --input in.csv --batch 16777217)
+instnn_usage_error(predict_header_choice "instnn predict: --header must be one of auto, yes, no; got maybe"
+                   predict m.json --input in.csv --header maybe)
 instnn_usage_error(validate_model_required "instnn validate: model is required" validate)
 instnn_usage_error(validate_tolerance_negative "instnn validate: --tolerance must be a positive number, got -1"
                    validate m.json --tolerance -1)

@@ -58,3 +58,29 @@ instnn_cli_test(bench_json 0 "^\\{\"batch\":7,\"batched_samples_per_s\":[0-9.e+]
 instnn_cli_test(bench_text 0 "one at a time, 1 thread: [0-9]+ samples/s"
                 bench ${_inference_data}/small_mlp.json --samples 50)
 instnn_cli_test(bench_bad_model 1 "unknown activation" bench ${_inference_data}/unknown_activation.json)
+# A CSV with a header: columns by name in any order, extra columns ignored,
+# categories through the file's vocabulary (an unknown one, "red, dark" and
+# "\"red\"", takes the MAP_TRANSFORM default), missing numbers ("NA", "")
+# through its missing_values; CRLF line ends and quoted numbers.
+instnn_cli_test(predict_tabular_by_name 0 "^111\n57\\.5\n4001\n207\\.5\n4007\\.5\n$"
+                predict ${_inference_data}/tabular.json --input ${_inference_data}/tabular_raw.csv)
+instnn_cli_test(predict_tabular_missing_column 1
+                "tabular_no_color\\.csv: the header has no column 'color', which the model's feature 'color' reads \\(header: 'id', 'age', 'label'\\)"
+                predict ${_inference_data}/tabular.json --input ${_inference_data}/tabular_no_color.csv)
+instnn_cli_test(predict_tabular_not_a_number 1
+                "tabular_not_number\\.csv:2: column 2 \\('age'\\): 'forty' is not a number, and feature 'age' is numeric"
+                predict ${_inference_data}/tabular.json --input ${_inference_data}/tabular_not_number.csv)
+# A numeric model by name: NAME[N] is read from columns NAME_0 .. NAME_{N-1}.
+instnn_cli_test(predict_numeric_by_name 0 "^5\\.54485[0-9]*e-05,0\\.99994[0-9]*\n0\\.6681877[0-9]*,0\\.331812[0-9]*\n0\\.61063[0-9]*,0\\.38936[0-9]*\n$"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/input_named.csv)
+instnn_cli_test(predict_header_names_some_features 1
+                "input_partial_names\\.csv: the header has no column 'scores_1'"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/input_partial_names.csv)
+# --header overrides the rule: yes takes input.csv's first row as a header
+# (naming no feature, so the rest is read by position); no reads a header as data.
+instnn_cli_test(predict_header_yes 0 "^0\\.6681877[0-9]*,0\\.331812[0-9]*\n0\\.61063[0-9]*,0\\.38936[0-9]*\n$"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/input.csv --header yes)
+instnn_cli_test(predict_header_no 1 "input_rfc4180\\.csv:1: column 1: 'a' is not a number"
+                predict ${_inference_data}/small_mlp.json --input ${_inference_data}/input_rfc4180.csv --header no)
+instnn_cli_test(info_tabular 0 "features: 2 inputs: age, color\ncategorical features: 1: color \\(2 values\\)\nmissing values: 1: age = 40\n"
+                info ${_inference_data}/tabular.json)

@@ -328,6 +328,26 @@ TEST(JsonWriter, RoundTripKeepsEveryFieldAndOutput) {
   EXPECT_EQ(a.predict(x), c.predict(x));
 }
 
+TEST(JsonWriter, RoundTripKeepsCategoriesAndMissingValues) {
+  ModelInfo info = testing::load_json(testing::base_model()).info();
+  info.features = {"age", "color"};
+  info.categories = std::map<std::string, std::vector<std::string>>{{"color", {"red", "blue, dark", "\"quoted\"", ""}}};
+  info.missing_values = std::map<std::string, float>{{"age", 0.1f}};
+  const std::string text = write_model_json(info);
+  EXPECT_NE(text.find(R"("categories":{"color":["red","blue, dark","\"quoted\"",""]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("missing_values":{"age":0.1})"), std::string::npos) << text;
+  const ModelInfo back = InstructionModel::load_string(text).info();
+  EXPECT_EQ(back.categories, info.categories);
+  EXPECT_EQ(back.missing_values, info.missing_values);
+  EXPECT_EQ(write_model_json(back), text);
+  // Absent stays absent.
+  info.categories.reset();
+  info.missing_values.reset();
+  const std::string plain = write_model_json(info);
+  EXPECT_EQ(plain.find("categories"), std::string::npos);
+  EXPECT_EQ(plain.find("missing_values"), std::string::npos);
+}
+
 TEST(JsonWriter, RejectsNonFiniteValues) {
   ModelInfo info = testing::load_json(testing::base_model()).info();
   info.weights[0][1][1] = std::numeric_limits<float>::infinity();

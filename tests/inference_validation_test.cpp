@@ -370,6 +370,78 @@ INSTANTIATE_TEST_SUITE_P(
                    {"validation_data.expected_outputs[0]", "must match the output size: expected 1, got 2"}}),
     [](const ::testing::TestParamInfo<RejectCase>& info) { return info.param.name; });
 
+// instnn's own keys (docs/format.md, "Categories and missing values"). The
+// base model's features become ["age", "color"].
+void named(Json& m) { m["features"] = Json::parse(R"(["age", "color"])"); }
+
+INSTANTIATE_TEST_SUITE_P(
+    CategoriesAndMissingValues, ValidationRejects,
+    ::testing::Values(
+        RejectCase{"categories_not_object", [](Json& m) { named(m); m["categories"] = Json::parse("[]"); },
+                   {"categories: expected an object of vocabularies", "got an array"}},
+        RejectCase{"vocabulary_not_array", [](Json& m) { named(m); m["categories"] = Json::parse(R"({"color":"red"})"); },
+                   {"categories[\"color\"]: expected an array of category value strings, got string \"red\""}},
+        RejectCase{"vocabulary_value_not_string",
+                   [](Json& m) { named(m); m["categories"] = Json::parse(R"({"color":["red", 2]})"); },
+                   {"categories[\"color\"][1]: expected a category value string, got integer 2"}},
+        RejectCase{"vocabulary_duplicate",
+                   [](Json& m) { named(m); m["categories"] = Json::parse(R"({"color":["red","blue","red"]})"); },
+                   {"categories[\"color\"][2]", "\"red\" appears twice", "also at index 0"}},
+        RejectCase{"categories_unknown_feature",
+                   [](Json& m) { named(m); m["categories"] = Json::parse(R"({"colour":["red"]})"); },
+                   {"categories[\"colour\"]", "\"colour\" is not a feature of the file", "features: age, color"}},
+        RejectCase{"categories_array_value",
+                   [](Json& m) { m["categories"] = Json::parse(R"({"x_1":["red"]})"); },
+                   {"categories[\"x_1\"]", "one value of an array feature", "single-value feature"}},
+        RejectCase{"categories_array_name",
+                   [](Json& m) { m["categories"] = Json::parse(R"({"x[2]":["red"]})"); },
+                   {"categories[\"x[2]\"]", "is not a feature of the file (features: x[2])"}},
+        RejectCase{"categories_without_feature_names",
+                   [](Json& m) { m.erase("features"); m["categories"] = Json::parse(R"({"x":["red"]})"); },
+                   {"categories[\"x\"]", "the file names no features"}},
+        RejectCase{"missing_values_not_object", [](Json& m) { named(m); m["missing_values"] = 3; },
+                   {"missing_values: expected an object of numbers", "got integer 3"}},
+        RejectCase{"missing_value_not_number",
+                   [](Json& m) { named(m); m["missing_values"] = Json::parse(R"({"age":"40"})"); },
+                   {"missing_values[\"age\"]: expected a number, got string \"40\""}},
+        RejectCase{"missing_value_out_of_float_range",
+                   [](Json& m) { named(m); m["missing_values"] = Json::parse(R"({"age":1e39})"); },
+                   {"missing_values[\"age\"]: expected a finite number"}},
+        RejectCase{"missing_values_unknown_feature",
+                   [](Json& m) { named(m); m["missing_values"] = Json::parse(R"({"height":1})"); },
+                   {"missing_values[\"height\"]", "\"height\" is not a feature of the file"}},
+        RejectCase{"missing_values_array_index_out_of_range",
+                   [](Json& m) { m["missing_values"] = Json::parse(R"({"x_2":1})"); },
+                   {"missing_values[\"x_2\"]", "not a feature of the file"}},
+        RejectCase{"missing_values_leading_zero_index",
+                   [](Json& m) { m["missing_values"] = Json::parse(R"({"x_01":1})"); },
+                   {"missing_values[\"x_01\"]", "not a feature of the file"}},
+        RejectCase{"feature_both_categorical_and_numeric",
+                   [](Json& m) {
+                     named(m);
+                     m["categories"] = Json::parse(R"({"color":["red"]})");
+                     m["missing_values"] = Json::parse(R"({"color":0})");
+                   },
+                   {"missing_values[\"color\"]", "is a categorical feature"}}),
+    [](const ::testing::TestParamInfo<RejectCase>& info) { return info.param.name; });
+
+TEST(ValidationAccepts, CategoriesAndMissingValuesOfTheFilesFeatures) {
+  Json m = base_model();
+  named(m);
+  m["categories"] = Json::parse(R"({"color": ["red", "blue", ""]})");
+  m["missing_values"] = Json::parse(R"({"age": 40.5})");
+  const ModelInfo info = load_json(m).info();
+  ASSERT_TRUE(info.categories && info.missing_values);
+  EXPECT_EQ(info.categories->at("color"), (std::vector<std::string>{"red", "blue", ""}));
+  EXPECT_EQ(info.missing_values->at("age"), 40.5f);
+  // Array values by NAME_i; null means absent.
+  Json a = base_model();
+  a["missing_values"] = Json::parse(R"({"x_0": 1, "x_1": -2})");
+  a["categories"] = nullptr;
+  EXPECT_EQ(load_json(a).info().missing_values->at("x_1"), -2.0f);
+  EXPECT_FALSE(load_json(a).info().categories);
+}
+
 // ---- accepted models around the same rules ----
 
 TEST(ValidationAccepts, BaseModelAndReadersOfPartialWrites) {

@@ -1,5 +1,7 @@
 // instnn info: what a model is made of: features, buffers, instructions by
-// type, parameter count, required memory.
+// type, parameter count, required memory, and the categorical features
+// (vocabulary sizes) and missing values a tabular export carries.
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -52,6 +54,21 @@ void register_info(CLI::App& app) {
       std::printf("features: %zu inputs%s%s\n", model.feature_size(),
                   info.features && !info.features->empty() ? ": " : "",
                   info.features ? join_limited(*info.features, 12).c_str() : "");
+    if (info.categories && !info.categories->empty()) {
+      std::vector<std::string> vocabularies;
+      for (const auto& [feature, values] : *info.categories)
+        vocabularies.push_back(feature + " (" + std::to_string(values.size()) + " values)");
+      std::printf("categorical features: %zu: %s\n", vocabularies.size(), join_limited(vocabularies, 12).c_str());
+    }
+    if (info.missing_values && !info.missing_values->empty()) {
+      std::vector<std::string> stand_ins;
+      char number[32];
+      for (const auto& [feature, value] : *info.missing_values) {
+        const auto end = std::to_chars(number, number + sizeof(number), value).ptr;
+        stand_ins.push_back(feature + " = " + std::string(number, end));
+      }
+      std::printf("missing values: %zu: %s\n", stand_ins.size(), join_limited(stand_ins, 12).c_str());
+    }
     std::printf("outputs: %zu\n", model.output_size());
     std::printf("buffers: %zu (%s)\n", info.buffer_sizes.size(), join_limited(sizes, 16).c_str());
     std::printf("instructions: %zu\n", info.instructions.size());

@@ -18,11 +18,17 @@ void register_predict(CLI::App& app) {
     std::string model, input, output;
     unsigned threads = 1;
     std::size_t batch = 8192;
+    std::string header = "auto";
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("predict", "Run an instruction-model JSON over the samples of a CSV file");
   cmd->add_option("model", args->model, "instruction-model JSON")->required();
-  cmd->add_option("--input", args->input, "CSV, one sample per line (a header line is detected and skipped)")->required();
+  cmd->add_option("--input", args->input,
+                  "CSV, one sample per line; with a header, columns are matched to the model's features by name "
+                  "(categories through the model's vocabularies), without one they are read by position")
+      ->required();
+  cmd->add_option("--header", args->header, "whether the CSV has a header line: auto (detected), yes, no")
+      ->check(one_of({"auto", "yes", "no"}));
   cmd->add_option("--output", args->output, "CSV to write (default: standard output)");
   cmd->add_option("--threads", args->threads, "worker threads")->transform(integer_in(1, 1024));
   cmd->add_option("--batch", args->batch, "samples per batched call")->transform(integer_in(1, std::uint64_t{1} << 24));
@@ -30,7 +36,10 @@ void register_predict(CLI::App& app) {
     // A closed pipe is a write error, not a fatal signal.
     std::signal(SIGPIPE, SIG_IGN);
     const auto model = inference::InstructionModel::load(args->model);
-    const SampleRows rows = read_sample_csv(args->input, model.feature_size());
+    const CsvHeader header = args->header == "yes"  ? CsvHeader::Present
+                             : args->header == "no" ? CsvHeader::Absent
+                                                    : CsvHeader::Auto;
+    const SampleRows rows = read_sample_csv(args->input, model.info(), model.feature_size(), header);
     std::vector<float> outputs;
     outputs.reserve(rows.rows() * model.output_size());
     const std::size_t chunk = args->batch * model.feature_size();
