@@ -1,4 +1,4 @@
-// The TAB and TAB-L workloads (../shared/workloads.md; README "Tabular
+// The TAB and TAB-L workloads (the reference workloads; README "Tabular
 // models"), timed as the peers in bench/tab_peers.py are: seconds of
 // training work per epoch (CSV loading excluded), test accuracy and AUC,
 // peak RSS (CSV load included). Prints one JSON object. Run as a user's

@@ -94,8 +94,19 @@ void InstructionEmitter::emit(const std::vector<float>& input_scale, const std::
     const auto slice = [&](const std::vector<float>& v) {
       return std::vector<float>(v.begin() + std::ptrdiff_t(first), v.begin() + std::ptrdiff_t(first + n));
     };
-    if (!input_scale.empty()) b_.mul_elementwise(buffer, slice(input_scale));
-    if (!input_offset.empty()) b_.add_elementwise(buffer, slice(input_offset));
+    // An input the preprocessing leaves as it is (a table's category ids:
+    // scale 1, offset 0) gets no instruction.
+    const auto is_all = [](const std::vector<float>& v, float value) {
+      return std::all_of(v.begin(), v.end(), [value](float x) { return x == value; });
+    };
+    if (!input_scale.empty()) {
+      std::vector<float> scale = slice(input_scale);
+      if (!is_all(scale, 1.0f)) b_.mul_elementwise(buffer, std::move(scale));
+    }
+    if (!input_offset.empty()) {
+      std::vector<float> offset = slice(input_offset);
+      if (!is_all(offset, 0.0f)) b_.add_elementwise(buffer, std::move(offset));
+    }
     first += n;
   }
   for (const LoweredOp& op : graph_.ops) {

@@ -1,0 +1,42 @@
+# End-to-end tests of the tabular command line (tests/cli/cli_table.sh) on
+# small generated CSVs: train --csv, evaluate/check --csv, export, predict by
+# header, regression, multiclass, a graph config over named columns, errors.
+if(NOT TARGET instnn_cli)
+  return()
+endif()
+find_program(INSTNN_BASH bash)
+find_program(INSTNN_PYTHON3 python3)
+if(NOT INSTNN_BASH OR NOT INSTNN_PYTHON3)
+  return()
+endif()
+
+set(_cli_table_work ${PROJECT_BINARY_DIR}/cli_table)
+foreach(step setup evaluate export_predict regression multiclass graph_config errors
+             resume cleanup)
+  add_test(NAME cli_table_${step}
+           COMMAND ${INSTNN_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_table.sh
+                   $<TARGET_FILE:instnn_cli> ${_cli_table_work} ${step})
+  set_tests_properties(cli_table_${step} PROPERTIES LABELS "cli;train;table" TIMEOUT 300)
+  if(step STREQUAL "setup")
+    set_tests_properties(cli_table_${step} PROPERTIES FIXTURES_SETUP cli_table)
+  elseif(step STREQUAL "cleanup")
+    set_tests_properties(cli_table_${step} PROPERTIES FIXTURES_CLEANUP cli_table)
+  else()
+    set_tests_properties(cli_table_${step} PROPERTIES FIXTURES_REQUIRED cli_table)
+  endif()
+endforeach()
+
+# examples/credit_scoring on a generated credit-like CSV (German credit
+# itself is downloaded by scripts/fetch-tabular.sh, which tests must not
+# need): trains split 0, exports, and the engine must score the raw
+# held-out rows (unknown categories included) as the model does.
+if(INSTNN_BUILD_EXAMPLES AND EXISTS ${PROJECT_SOURCE_DIR}/examples/credit_scoring/main.cpp)
+  set(_credit_work ${PROJECT_BINARY_DIR}/example_credit_scoring)
+  add_test(NAME example_credit_scoring_trains_exports_serves
+           COMMAND ${INSTNN_BASH} -c "set -e; mkdir -p '${_credit_work}'; \
+python3 '${CMAKE_CURRENT_SOURCE_DIR}/cli/write_table_csv.py' '${_credit_work}/credit.csv' 500 7 --unseen; \
+'$<TARGET_FILE:example_credit_scoring>' '${_credit_work}/credit.csv' '${_credit_work}/credit.json'; \
+echo 'example exited 0'")
+  set_tests_properties(example_credit_scoring_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 120
+                       PASS_REGULAR_EXPRESSION "split 0: test accuracy 0\\.[7-9][0-9]*, AUC 0\\.[89][0-9]* \\(100 rows, positive class 'good'\\)\nexported [^\n]+: [0-9]+ instructions\nengine on the 100 raw held-out rows: max \\|model - engine\\| = [0-9.e+-]+\nexample exited 0")
+endif()
