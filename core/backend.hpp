@@ -104,6 +104,14 @@ struct RmspropHyper {
   float epsilon = 1e-7f;
 };
 
+// One time step of a recurrent cell over `batch` sequences of `units`
+// units (SimpleRNN, GRU, LSTM; Keras's activation defaults).
+struct RecurrentCell {
+  int batch = 1, units = 1;
+  ActivationSpec activation{ActivationKind::Tanh};
+  ActivationSpec recurrent_activation{ActivationKind::Sigmoid};  // gates (GRU, LSTM)
+};
+
 // The table row of a category id, as MAP_TRANSFORM matches its keys
 // (docs/format.md): rounded to the nearest integer with halves away from
 // zero, converted to int32 saturating (NaN -> 0); ids 0..vocabulary-1 are
@@ -217,6 +225,53 @@ class Backend {
   virtual void embedding_lookup_backward(int rows, int vocabulary, int dim, const float* ids,
                                          int id_stride, const float* dy, int dy_stride,
                                          float* dtable, float beta) = 0;
+
+  // ---- recurrent cells: one time step (layers/recurrent.hpp) ----
+  // G gates of `units` each: SimpleRNN 1; GRU 3 (z, r, n, Keras's
+  // reset_after form); LSTM 4 (i, f, c, o). Every [batch x width] argument
+  // is contiguous except the ones with a stride: those point at sample 0's
+  // row of this step and `*_stride` floats separate two samples' rows, so a
+  // step reads and writes its rows of a [batch, steps, width] sequence.
+  // z [batch x G*units]: on entry the step's input projection x W + b, on
+  //   exit the gates' pre-activations (what backward reads).
+  // hz [batch x G*units]: h_prev R, the recurrent projection.
+  // Backward: dy (strided, null for none) is this step's output gradient and
+  //   dh [batch x units] the gradient w.r.t. h arriving from the next step;
+  //   dz (strided) gets the gradient w.r.t. z's input projection and dhh
+  //   [batch x G*units] the one w.r.t. hz (for dR and dh_prev = dhh R^T).
+  //
+  // SimpleRNN: z += hz; h = activation(z).
+  virtual void rnn_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,
+                                float* h) = 0;
+  // dz = dhh = activation'(z) * (dh + dy).
+  virtual void rnn_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                 const float* h, const float* dy, int dy_stride, const float* dh,
+                                 float* dz, int dz_stride, float* dhh) = 0;
+  // LSTM: i, f, o = recurrent_activation, g = activation of z + hz;
+  // c = f * c_prev + i * g; h = o * activation(c). gates [batch x 4 units]
+  // gets i, f, g, o.
+  virtual void lstm_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                 const float* hz, const float* c_prev, float* gates, float* c,
+                                 float* h) = 0;
+  // dc: on entry dL/dc from the next step, on exit dL/dc_prev (dh_prev is
+  // all through the recurrent kernel: dhh R^T). dz = dhh.
+  virtual void lstm_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                  const float* gates, const float* c_prev, const float* c,
+                                  const float* dy, int dy_stride, const float* dh, float* dc,
+                                  float* dz, int dz_stride, float* dhh) = 0;
+  // GRU (reset_after): hh = hz + recurrent_bias [3 units];
+  // z = ra(x_z + hh_z), r = ra(x_r + hh_r), n = act(x_n + r * hh_n);
+  // h = z * h_prev + (1 - z) * n. gates [batch x 4 units] gets z, r, n, hh_n.
+  virtual void gru_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                const float* hz, const float* recurrent_bias, const float* h_prev,
+                                float* gates, float* h) = 0;
+  // dh: on entry dL/dh from the next step, on exit the part of dL/dh_prev
+  // that bypasses the recurrent kernel, (dh + dy) * z (the caller adds
+  // dhh R^T). dz and dhh differ in the n gate: dhh_n = dz_n * r.
+  virtual void gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                 const float* gates, const float* h_prev, const float* dy,
+                                 int dy_stride, float* dh, float* dz, int dz_stride,
+                                 float* dhh) = 0;
 
   // ---- softmax and losses (losses return the mean over the batch) ----
   // Row-wise, numerically stable softmax; y may alias x.

@@ -13,6 +13,7 @@
 #include "instnn/layers/heads.hpp"
 #include "instnn/layers/merge.hpp"
 #include "instnn/layers/pooling.hpp"
+#include "instnn/layers/recurrent.hpp"
 #include "instnn/layers/reduce_sum.hpp"
 #include "instnn/layers/scale_shift.hpp"
 
@@ -52,6 +53,10 @@ const LayerFactories& builtin_layers() {
     f["CategoryEmbedding"] = CategoryEmbedding::from_config;
     f["CategoryEmbeddings"] = f["MultiIdEmbeddings"] = CategoryEmbeddings::from_config;
     f["FeatureAttention"] = FeatureAttention::from_config;
+    // Sequences.
+    f["SimpleRNN"] = SimpleRNN::from_config;
+    f["GRU"] = GRU::from_config;
+    f["LSTM"] = LSTM::from_config;
     return f;
   }();
   return factories;

@@ -4,7 +4,8 @@
 // by concept: blas_backend.cpp (threads, GEMM, bias), blas_elementwise.cpp,
 // blas_losses.cpp, blas_conv.cpp, blas_pool.cpp, blas_batchnorm.cpp,
 // blas_optimizers.cpp, blas_merge.cpp (merges and feature selection),
-// blas_tabular.cpp (per-column scale, clip gradient, embeddings).
+// blas_tabular.cpp (per-column scale, clip gradient, embeddings),
+// blas_recurrent.cpp (the recurrent cells).
 #pragma once
 
 #include "instnn/backends/blas/gemm_engine.hpp"
@@ -77,6 +78,24 @@ class BlasBackend final : public Backend {
   void embedding_lookup_backward(int rows, int vocabulary, int dim, const float* ids,
                                  int id_stride, const float* dy, int dy_stride, float* dtable,
                                  float beta) override;
+
+  void rnn_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,
+                        float* h) override;
+  void rnn_cell_backward(const RecurrentCell& cell, const float* z, int z_stride, const float* h,
+                         const float* dy, int dy_stride, const float* dh, float* dz,
+                         int dz_stride, float* dhh) override;
+  void lstm_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,
+                         const float* c_prev, float* gates, float* c, float* h) override;
+  void lstm_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                          const float* gates, const float* c_prev, const float* c,
+                          const float* dy, int dy_stride, const float* dh, float* dc, float* dz,
+                          int dz_stride, float* dhh) override;
+  void gru_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,
+                        const float* recurrent_bias, const float* h_prev, float* gates,
+                        float* h) override;
+  void gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                         const float* gates, const float* h_prev, const float* dy, int dy_stride,
+                         float* dh, float* dz, int dz_stride, float* dhh) override;
 
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;

@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/eigen_activations.hpp"
 #include "instnn/core/random.hpp"
 
 namespace instnn {
@@ -16,6 +17,10 @@ namespace {
 // Arrays at least this long (e.g. the CNN's first ReLU: 2.7M values) are
 // split over the worker pool; shorter ones are not worth a wake-up.
 constexpr std::size_t kParallelElements = std::size_t(1) << 18;
+
+}  // namespace
+
+namespace eigen {
 
 void activation_forward_range(const ActivationSpec& act, std::size_t n, const float* x,
                               float* y) {
@@ -69,7 +74,10 @@ void activation_backward_range(const ActivationSpec& act, std::size_t n, const f
   }
 }
 
-}  // namespace
+}  // namespace eigen
+
+using eigen::activation_backward_range;
+using eigen::activation_forward_range;
 
 void BlasBackend::activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
                                      float* y) {

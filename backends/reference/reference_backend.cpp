@@ -284,6 +284,138 @@ void ReferenceBackend::embedding_lookup_backward(int rows, int vocabulary, int d
 
 // ---- softmax and losses ----
 
+// ---- recurrent cells: per sample b, per unit j; sums in double ----
+
+void ReferenceBackend::rnn_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                        const float* hz, float* h) {
+  const int u = cell.units;
+  for (int b = 0; b < cell.batch; ++b)
+    for (int j = 0; j < u; ++j) {
+      float& pre = z[std::size_t(b) * z_stride + j];
+      pre = float(double(pre) + hz[std::size_t(b) * u + j]);
+      h[std::size_t(b) * u + j] = float(activate(cell.activation, pre));
+    }
+}
+
+void ReferenceBackend::rnn_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                         const float*, const float* dy, int dy_stride,
+                                         const float* dh, float* dz, int dz_stride, float* dhh) {
+  const int u = cell.units;
+  for (int b = 0; b < cell.batch; ++b)
+    for (int j = 0; j < u; ++j) {
+      const double grad_h = double(dh[std::size_t(b) * u + j]) +
+                            (dy ? dy[std::size_t(b) * dy_stride + j] : 0.0f);
+      const float g =
+          float(derivative(cell.activation, z[std::size_t(b) * z_stride + j]) * grad_h);
+      dz[std::size_t(b) * dz_stride + j] = g;
+      dhh[std::size_t(b) * u + j] = g;
+    }
+}
+
+void ReferenceBackend::lstm_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                         const float* hz, const float* c_prev, float* gates,
+                                         float* c, float* h) {
+  const int u = cell.units;
+  const auto& ra = cell.recurrent_activation;
+  for (int b = 0; b < cell.batch; ++b) {
+    float* pre = z + std::size_t(b) * z_stride;
+    float* gate = gates + std::size_t(b) * 4 * u;
+    for (int k = 0; k < 4 * u; ++k) {
+      pre[k] = float(double(pre[k]) + hz[std::size_t(b) * 4 * u + k]);
+      gate[k] = float(activate(k / u == 2 ? cell.activation : ra, pre[k]));
+    }
+    for (int j = 0; j < u; ++j) {
+      const std::size_t at = std::size_t(b) * u + j;
+      const double cj = double(gate[u + j]) * c_prev[at] + double(gate[j]) * gate[2 * u + j];
+      c[at] = float(cj);
+      h[at] = float(gate[3 * u + j] * activate(cell.activation, c[at]));
+    }
+  }
+}
+
+void ReferenceBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z,
+                                          int z_stride, const float* gates, const float* c_prev,
+                                          const float* c, const float* dy, int dy_stride,
+                                          const float* dh, float* dc, float* dz, int dz_stride,
+                                          float* dhh) {
+  const int u = cell.units;
+  const auto& ra = cell.recurrent_activation;
+  for (int b = 0; b < cell.batch; ++b) {
+    const float* pre = z + std::size_t(b) * z_stride;
+    const float* gate = gates + std::size_t(b) * 4 * u;
+    float* grad = dz + std::size_t(b) * dz_stride;
+    for (int j = 0; j < u; ++j) {
+      const std::size_t at = std::size_t(b) * u + j;
+      const double i = gate[j], f = gate[u + j], g = gate[2 * u + j], o = gate[3 * u + j];
+      const double grad_h = double(dh[at]) + (dy ? dy[std::size_t(b) * dy_stride + j] : 0.0f);
+      const double grad_c =
+          dc[at] + grad_h * o * derivative(cell.activation, c[at]);
+      grad[j] = float(grad_c * g * derivative(ra, pre[j]));
+      grad[u + j] = float(grad_c * c_prev[at] * derivative(ra, pre[u + j]));
+      grad[2 * u + j] = float(grad_c * i * derivative(cell.activation, pre[2 * u + j]));
+      grad[3 * u + j] =
+          float(grad_h * activate(cell.activation, c[at]) * derivative(ra, pre[3 * u + j]));
+      dc[at] = float(grad_c * f);
+    }
+    for (int k = 0; k < 4 * u; ++k) dhh[std::size_t(b) * 4 * u + k] = grad[k];
+  }
+}
+
+void ReferenceBackend::gru_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                        const float* hz, const float* recurrent_bias,
+                                        const float* h_prev, float* gates, float* h) {
+  const int u = cell.units;
+  const auto& ra = cell.recurrent_activation;
+  for (int b = 0; b < cell.batch; ++b) {
+    float* pre = z + std::size_t(b) * z_stride;
+    const float* rec = hz + std::size_t(b) * 3 * u;
+    float* gate = gates + std::size_t(b) * 4 * u;
+    for (int j = 0; j < u; ++j) {
+      const std::size_t at = std::size_t(b) * u + j;
+      pre[j] = float(double(pre[j]) + rec[j] + recurrent_bias[j]);
+      pre[u + j] = float(double(pre[u + j]) + rec[u + j] + recurrent_bias[u + j]);
+      const double update = activate(ra, pre[j]), reset = activate(ra, pre[u + j]);
+      const double hh_n = double(rec[2 * u + j]) + recurrent_bias[2 * u + j];
+      pre[2 * u + j] = float(pre[2 * u + j] + reset * hh_n);
+      const double candidate = activate(cell.activation, pre[2 * u + j]);
+      gate[j] = float(update);
+      gate[u + j] = float(reset);
+      gate[2 * u + j] = float(candidate);
+      gate[3 * u + j] = float(hh_n);
+      h[at] = float(update * h_prev[at] + (1.0 - update) * candidate);
+    }
+  }
+}
+
+void ReferenceBackend::gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                         const float* gates, const float* h_prev,
+                                         const float* dy, int dy_stride, float* dh, float* dz,
+                                         int dz_stride, float* dhh) {
+  const int u = cell.units;
+  const auto& ra = cell.recurrent_activation;
+  for (int b = 0; b < cell.batch; ++b) {
+    const float* pre = z + std::size_t(b) * z_stride;
+    const float* gate = gates + std::size_t(b) * 4 * u;
+    float* grad = dz + std::size_t(b) * dz_stride;
+    float* grad_hh = dhh + std::size_t(b) * 3 * u;
+    for (int j = 0; j < u; ++j) {
+      const std::size_t at = std::size_t(b) * u + j;
+      const double update = gate[j], reset = gate[u + j], candidate = gate[2 * u + j],
+                   hh_n = gate[3 * u + j];
+      const double grad_h = double(dh[at]) + (dy ? dy[std::size_t(b) * dy_stride + j] : 0.0f);
+      const double grad_n =
+          grad_h * (1.0 - update) * derivative(cell.activation, pre[2 * u + j]);
+      grad[j] = float(grad_h * (h_prev[at] - candidate) * derivative(ra, pre[j]));
+      grad[u + j] = float(grad_n * hh_n * derivative(ra, pre[u + j]));
+      grad[2 * u + j] = float(grad_n);
+      grad_hh[j] = grad[j];
+      grad_hh[u + j] = grad[u + j];
+      grad_hh[2 * u + j] = float(grad_n * reset);
+      dh[at] = float(grad_h * update);
+    }
+  }
+}
+
 void ReferenceBackend::softmax(int rows, int cols, const float* x, float* y) {
   for (int r = 0; r < rows; ++r) {
     const double lse = log_sum_exp(cols, x + r * cols);

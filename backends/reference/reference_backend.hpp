@@ -58,6 +58,24 @@ class ReferenceBackend final : public Backend {
                                  int id_stride, const float* dy, int dy_stride, float* dtable,
                                  float beta) override;
 
+  void rnn_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,
+                        float* h) override;
+  void rnn_cell_backward(const RecurrentCell& cell, const float* z, int z_stride, const float* h,
+                         const float* dy, int dy_stride, const float* dh, float* dz,
+                         int dz_stride, float* dhh) override;
+  void lstm_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,
+                         const float* c_prev, float* gates, float* c, float* h) override;
+  void lstm_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                          const float* gates, const float* c_prev, const float* c,
+                          const float* dy, int dy_stride, const float* dh, float* dc, float* dz,
+                          int dz_stride, float* dhh) override;
+  void gru_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,
+                        const float* recurrent_bias, const float* h_prev, float* gates,
+                        float* h) override;
+  void gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                         const float* gates, const float* h_prev, const float* dy, int dy_stride,
+                         float* dh, float* dz, int dz_stride, float* dhh) override;
+
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;
   float softmax_cross_entropy(int rows, int cols, const float* logits, const std::int32_t* labels,

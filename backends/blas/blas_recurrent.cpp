@@ -1,0 +1,162 @@
+// BlasBackend: the recurrent cells, one time step, fused per sample row:
+// Eigen expressions over the row's gates plus the activations of
+// eigen_activations.hpp on each gate's range. The recurrent projection is
+// the layer's GEMM; these touch each value a few times and are not split
+// over threads (a row is one sample's units).
+#include "instnn/backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
+
+#include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/eigen_activations.hpp"
+
+namespace instnn {
+
+namespace {
+
+using eigen::activation_backward_range;
+using eigen::activation_forward_range;
+using eigen::array;
+
+// Row b of a strided argument; a null pointer (no output gradient) stays null.
+template <typename T>
+T* row(T* p, int b, std::size_t stride) {
+  return p ? p + std::size_t(b) * stride : nullptr;
+}
+
+// grad = dh + dy (dy may be null).
+void total_grad(std::size_t u, const float* dh, const float* dy, float* grad) {
+  if (dy)
+    array(grad, u) = array(dh, u) + array(dy, u);
+  else
+    array(grad, u) = array(dh, u);
+}
+
+}  // namespace
+
+void BlasBackend::rnn_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                   const float* hz, float* h) {
+  const std::size_t u = std::size_t(cell.units);
+  for (int b = 0; b < cell.batch; ++b) {
+    float* pre = row(z, b, z_stride);
+    array(pre, u) += array(row(hz, b, u), u);
+    activation_forward_range(cell.activation, u, pre, row(h, b, u));
+  }
+}
+
+void BlasBackend::rnn_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                    const float* h, const float* dy, int dy_stride,
+                                    const float* dh, float* dz, int dz_stride, float* dhh) {
+  const std::size_t u = std::size_t(cell.units);
+  for (int b = 0; b < cell.batch; ++b) {
+    float* grad_hh = row(dhh, b, u);
+    total_grad(u, row(dh, b, u), row(dy, b, dy_stride), grad_hh);
+    activation_backward_range(cell.activation, u, row(z, b, z_stride), row(h, b, u), grad_hh,
+                              grad_hh);
+    array(row(dz, b, dz_stride), u) = array(grad_hh, u);
+  }
+}
+
+void BlasBackend::lstm_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                    const float* hz, const float* c_prev, float* gates, float* c,
+                                    float* h) {
+  const std::size_t u = std::size_t(cell.units);
+  const auto& ra = cell.recurrent_activation;
+  for (int b = 0; b < cell.batch; ++b) {
+    float* pre = row(z, b, z_stride);
+    float* gate = row(gates, b, 4 * u);
+    array(pre, 4 * u) += array(row(hz, b, 4 * u), 4 * u);
+    activation_forward_range(ra, 2 * u, pre, gate);  // i, f
+    activation_forward_range(cell.activation, u, pre + 2 * u, gate + 2 * u);
+    activation_forward_range(ra, u, pre + 3 * u, gate + 3 * u);
+    float* cell_row = row(c, b, u);
+    float* h_row = row(h, b, u);
+    array(cell_row, u) = array(gate + u, u) * array(row(c_prev, b, u), u) +
+                         array(gate, u) * array(gate + 2 * u, u);
+    activation_forward_range(cell.activation, u, cell_row, h_row);
+    array(h_row, u) *= array(gate + 3 * u, u);
+  }
+}
+
+void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                     const float* gates, const float* c_prev, const float* c,
+                                     const float* dy, int dy_stride, const float* dh, float* dc,
+                                     float* dz, int dz_stride, float* dhh) {
+  const std::size_t u = std::size_t(cell.units);
+  const auto& act = cell.activation;
+  const auto& ra = cell.recurrent_activation;
+  for (int b = 0; b < cell.batch; ++b) {
+    const float* pre = row(z, b, z_stride);
+    const float* gate = row(gates, b, 4 * u);
+    const float* cell_row = row(c, b, u);
+    float* grad = row(dz, b, dz_stride);
+    // dhh's row is the scratch until its final copy: [grad_h | act(c) | tmp | -].
+    float* grad_h = row(dhh, b, 4 * u);
+    float* act_c = grad_h + u;
+    float* tmp = grad_h + 2 * u;
+    total_grad(u, row(dh, b, u), row(dy, b, dy_stride), grad_h);
+    activation_forward_range(act, u, cell_row, act_c);
+    array(tmp, u) = array(grad_h, u) * array(act_c, u);  // dL/do
+    activation_backward_range(ra, u, pre + 3 * u, gate + 3 * u, tmp, grad + 3 * u);
+    array(tmp, u) = array(grad_h, u) * array(gate + 3 * u, u);  // dL/d act(c)
+    activation_backward_range(act, u, cell_row, act_c, tmp, tmp);
+    auto grad_c = array(row(dc, b, u), u);
+    grad_c += array(tmp, u);
+    array(tmp, u) = grad_c * array(gate + 2 * u, u);  // dL/di
+    activation_backward_range(ra, u, pre, gate, tmp, grad);
+    array(tmp, u) = grad_c * array(row(c_prev, b, u), u);  // dL/df
+    activation_backward_range(ra, u, pre + u, gate + u, tmp, grad + u);
+    array(tmp, u) = grad_c * array(gate, u);  // dL/dg
+    activation_backward_range(act, u, pre + 2 * u, gate + 2 * u, tmp, grad + 2 * u);
+    grad_c *= array(gate + u, u);
+    array(grad_h, 4 * u) = array(grad, 4 * u);
+  }
+}
+
+void BlasBackend::gru_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
+                                   const float* hz, const float* recurrent_bias,
+                                   const float* h_prev, float* gates, float* h) {
+  const std::size_t u = std::size_t(cell.units);
+  for (int b = 0; b < cell.batch; ++b) {
+    float* pre = row(z, b, z_stride);
+    const float* rec = row(hz, b, 3 * u);
+    float* gate = row(gates, b, 4 * u);
+    array(pre, 2 * u) += array(rec, 2 * u) + array(recurrent_bias, 2 * u);
+    array(gate + 3 * u, u) = array(rec + 2 * u, u) + array(recurrent_bias + 2 * u, u);
+    activation_forward_range(cell.recurrent_activation, 2 * u, pre, gate);  // z, r
+    array(pre + 2 * u, u) += array(gate + u, u) * array(gate + 3 * u, u);
+    activation_forward_range(cell.activation, u, pre + 2 * u, gate + 2 * u);
+    const auto update = array(gate, u);
+    array(row(h, b, u), u) =
+        update * array(row(h_prev, b, u), u) + (1.0f - update) * array(gate + 2 * u, u);
+  }
+}
+
+void BlasBackend::gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
+                                    const float* gates, const float* h_prev, const float* dy,
+                                    int dy_stride, float* dh, float* dz, int dz_stride,
+                                    float* dhh) {
+  const std::size_t u = std::size_t(cell.units);
+  const auto& ra = cell.recurrent_activation;
+  for (int b = 0; b < cell.batch; ++b) {
+    const float* pre = row(z, b, z_stride);
+    const float* gate = row(gates, b, 4 * u);
+    float* grad = row(dz, b, dz_stride);
+    // dhh's row is the scratch until its final values: [tmp | tmp2 | grad_h].
+    float* tmp = row(dhh, b, 3 * u);
+    float* tmp2 = tmp + u;
+    float* grad_h = tmp + 2 * u;
+    float* dh_row = row(dh, b, u);
+    total_grad(u, dh_row, row(dy, b, dy_stride), grad_h);
+    const auto update = array(gate, u);
+    array(tmp, u) = array(grad_h, u) * (array(row(h_prev, b, u), u) - array(gate + 2 * u, u));
+    activation_backward_range(ra, u, pre, gate, tmp, grad);  // z
+    array(tmp2, u) = array(grad_h, u) * (1.0f - update);      // dL/dn
+    activation_backward_range(cell.activation, u, pre + 2 * u, gate + 2 * u, tmp2, grad + 2 * u);
+    array(dh_row, u) = array(grad_h, u) * update;
+    array(tmp2, u) = array(grad + 2 * u, u) * array(gate + 3 * u, u);  // dL/dr
+    activation_backward_range(ra, u, pre + u, gate + u, tmp2, grad + u);
+    array(tmp, 2 * u) = array(grad, 2 * u);
+    array(tmp + 2 * u, u) = array(grad + 2 * u, u) * array(gate + u, u);
+  }
+}
+
+}  // namespace instnn

@@ -1,0 +1,290 @@
+#include "instnn/layers/recurrent.hpp"
+
+#include <algorithm>
+
+#include "instnn/core/error.hpp"
+#include "instnn/layers/config_reader.hpp"
+
+namespace instnn {
+
+namespace {
+
+const char* kind_name(RecurrentKind kind) {
+  switch (kind) {
+    case RecurrentKind::SimpleRNN: return "SimpleRNN";
+    case RecurrentKind::GRU: return "GRU";
+    case RecurrentKind::LSTM: return "LSTM";
+  }
+  return "Recurrent";
+}
+
+}  // namespace
+
+RecurrentOptions::RecurrentOptions(int units) : units_(units) {
+  INSTNN_CHECK(units > 0, ConfigError, "recurrent layer units must be positive, got ", units);
+}
+RecurrentOptions& RecurrentOptions::return_sequences(bool on) {
+  return_sequences_ = on;
+  return *this;
+}
+RecurrentOptions& RecurrentOptions::go_backwards(bool on) {
+  go_backwards_ = on;
+  return *this;
+}
+RecurrentOptions& RecurrentOptions::activation(const std::string& name) {
+  activation_.kind = parse_activation(name);
+  return *this;
+}
+RecurrentOptions& RecurrentOptions::recurrent_activation(const std::string& name) {
+  recurrent_activation_.kind = parse_activation(name);
+  return *this;
+}
+RecurrentOptions& RecurrentOptions::kernel_initializer(const std::string& name) {
+  kernel_init_ = parse_initializer(name);
+  return *this;
+}
+RecurrentOptions& RecurrentOptions::recurrent_initializer(const std::string& name) {
+  recurrent_init_ = parse_initializer(name);
+  return *this;
+}
+RecurrentOptions& RecurrentOptions::bias_initializer(const std::string& name) {
+  bias_init_ = parse_initializer(name);
+  return *this;
+}
+RecurrentOptions& RecurrentOptions::unit_forget_bias(bool on) {
+  unit_forget_bias_ = on;
+  return *this;
+}
+
+Recurrent::Recurrent(RecurrentKind kind, const RecurrentOptions& options, std::string name)
+    : Layer(std::move(name)), kind_(kind), options_(options) {}
+
+std::string Recurrent::type() const { return kind_name(kind_); }
+
+int Recurrent::gates() const {
+  switch (kind_) {
+    case RecurrentKind::SimpleRNN: return 1;
+    case RecurrentKind::GRU: return 3;
+    case RecurrentKind::LSTM: return 4;
+  }
+  return 1;
+}
+
+std::unique_ptr<Layer> Recurrent::from_config(RecurrentKind kind, const nlohmann::json& config) {
+  ConfigReader r(config, kind_name(kind));
+  RecurrentOptions o(r.get_int("units"));
+  o.return_sequences(r.get_bool("return_sequences", false));
+  o.go_backwards(r.get_bool("go_backwards", false));
+  o.activation(r.get_string("activation", "tanh"));
+  if (kind != RecurrentKind::SimpleRNN)
+    o.recurrent_activation(r.get_string("recurrent_activation", "sigmoid"));
+  o.kernel_initializer(r.get_string("kernel_initializer", "glorot_uniform"));
+  o.recurrent_initializer(r.get_string("recurrent_initializer", "orthogonal"));
+  o.bias_initializer(r.get_string("bias_initializer", "zeros"));
+  if (kind == RecurrentKind::LSTM) o.unit_forget_bias(r.get_bool("unit_forget_bias", true));
+  if (kind == RecurrentKind::GRU)
+    INSTNN_CHECK(r.get_bool("reset_after", true), ConfigError,
+                 "GRU: only reset_after=true (Keras's default) is supported, got false");
+  const std::string name = r.get_string("name", "");
+  r.finish();
+  switch (kind) {
+    case RecurrentKind::SimpleRNN: return std::make_unique<SimpleRNN>(o, name);
+    case RecurrentKind::GRU: return std::make_unique<GRU>(o, name);
+    case RecurrentKind::LSTM: break;
+  }
+  return std::make_unique<LSTM>(o, name);
+}
+
+nlohmann::json Recurrent::config() const {
+  nlohmann::json c = {{"type", type()},
+                      {"name", name()},
+                      {"units", options_.units_},
+                      {"return_sequences", options_.return_sequences_},
+                      {"go_backwards", options_.go_backwards_},
+                      {"activation", activation_name(options_.activation_.kind)},
+                      {"kernel_initializer", initializer_name(options_.kernel_init_)},
+                      {"recurrent_initializer", initializer_name(options_.recurrent_init_)},
+                      {"bias_initializer", initializer_name(options_.bias_init_)}};
+  if (kind_ != RecurrentKind::SimpleRNN)
+    c["recurrent_activation"] = activation_name(options_.recurrent_activation_.kind);
+  if (kind_ == RecurrentKind::LSTM) c["unit_forget_bias"] = options_.unit_forget_bias_;
+  if (kind_ == RecurrentKind::GRU) c["reset_after"] = true;
+  return c;
+}
+
+void Recurrent::build(const Shape& input_shape, Rng& rng) {
+  INSTNN_CHECK(input_shape.rank() == 2, ShapeError, type(), " '", name(),
+               "' expects sequences (steps, features) but got per-sample shape ",
+               input_shape.to_string(), "; add a Reshape layer before it");
+  INSTNN_CHECK(input_shape[0] > 0 && input_shape[1] > 0, ShapeError, type(), " '", name(),
+               "' needs at least one step and one feature, got ", input_shape.to_string());
+  const auto in = std::size_t(input_shape[1]);
+  const auto u = std::size_t(options_.units_);
+  const auto width = u * std::size_t(gates());
+  kernel_ = Parameter(name() + ".kernel", Shape{std::int64_t(in), std::int64_t(width)});
+  initialize(kernel_.value, options_.kernel_init_, in, width, rng);
+  recurrent_kernel_ =
+      Parameter(name() + ".recurrent_kernel", Shape{std::int64_t(u), std::int64_t(width)});
+  initialize(recurrent_kernel_.value, options_.recurrent_init_, u, width, rng);
+  const Shape bias_shape = kind_ == RecurrentKind::GRU ? Shape{2, std::int64_t(width)}
+                                                       : Shape{std::int64_t(width)};
+  bias_ = Parameter(name() + ".bias", bias_shape);
+  initialize(bias_.value, options_.bias_init_, in, width, rng);
+  if (kind_ == RecurrentKind::LSTM && options_.unit_forget_bias_)
+    std::fill_n(bias_.value.data() + u, u, 1.0f);  // Keras: the forget gate starts open
+  mark_built(input_shape);
+}
+
+Shape Recurrent::output_shape() const {
+  if (options_.return_sequences_) return Shape{input_shape()[0], options_.units_};
+  return Shape{options_.units_};
+}
+
+RecurrentCell Recurrent::cell(int batch) const {
+  RecurrentCell c;
+  c.batch = batch;
+  c.units = options_.units_;
+  c.activation = options_.activation_;
+  c.recurrent_activation = options_.recurrent_activation_;
+  return c;
+}
+
+const Tensor& Recurrent::forward(const Tensor& x, Mode) {
+  const int n = check_input(x);
+  const int steps = this->steps(), in = features(), u = options_.units_;
+  const int width = gates() * u;
+  const std::size_t state = std::size_t(n) * u;  // one step's h or c
+  Backend& be = backend();
+  Saved& s = saved_.at(application());
+  s.x = &x;
+
+  // Every step's input projection in one GEMM: z = x W + b.
+  s.z.resize(Shape{n, steps, width});
+  be.gemm(Transpose::No, Transpose::No, n * steps, width, in, 1.0f, x.data(), in,
+          kernel_.value.data(), width, 0.0f, s.z.data(), width);
+  be.bias_add(n * steps, width, bias_.value.data(), s.z.data());
+
+  s.states.resize(Shape{steps + 1, n, u});
+  std::fill_n(s.states.data(), state, 0.0f);
+  if (kind_ == RecurrentKind::LSTM) {
+    s.cells.resize(Shape{steps + 1, n, u});
+    std::fill_n(s.cells.data(), state, 0.0f);
+  }
+  if (kind_ != RecurrentKind::SimpleRNN) s.gates.resize(Shape{steps, n, 4 * u});
+  hz_.resize(Shape{n, width});
+  const RecurrentCell c = cell(n);
+  const int z_stride = steps * width;
+  for (int t = 0; t < steps; ++t) {
+    const int at = options_.go_backwards_ ? steps - 1 - t : t;  // input step
+    float* z = s.z.data() + std::size_t(at) * width;
+    const float* h_prev = s.states.data() + std::size_t(t) * state;
+    float* h = s.states.data() + std::size_t(t + 1) * state;
+    float* gates = kind_ == RecurrentKind::SimpleRNN
+                       ? nullptr
+                       : s.gates.data() + std::size_t(t) * n * 4 * u;
+    be.gemm(Transpose::No, Transpose::No, n, width, u, 1.0f, h_prev, u,
+            recurrent_kernel_.value.data(), width, 0.0f, hz_.data(), width);
+    switch (kind_) {
+      case RecurrentKind::SimpleRNN: be.rnn_cell_forward(c, z, z_stride, hz_.data(), h); break;
+      case RecurrentKind::GRU:
+        be.gru_cell_forward(c, z, z_stride, hz_.data(), bias_.value.data() + width, h_prev, gates,
+                            h);
+        break;
+      case RecurrentKind::LSTM: {
+        float* cells = s.cells.data() + std::size_t(t) * state;
+        be.lstm_cell_forward(c, z, z_stride, hz_.data(), cells, gates, cells + state, h);
+        break;
+      }
+    }
+  }
+
+  if (options_.return_sequences_) {
+    s.y.resize(Shape{n, steps, u});
+    for (int t = 0; t < steps; ++t)
+      be.copy_columns(n, u, s.states.data() + std::size_t(t + 1) * state, u,
+                      s.y.data() + std::size_t(t) * u, steps * u);
+  } else {
+    s.y.resize(Shape{n, u});
+    std::copy_n(s.states.data() + std::size_t(steps) * state, state, s.y.data());
+  }
+  return s.y;
+}
+
+const Tensor& Recurrent::backward(const Tensor& dy, bool need_dx) {
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.x != nullptr, ConfigError, label(), ": backward before forward");
+  check_output_grad(s.y, dy);
+  const int n = int(s.x->dim(0));
+  const int steps = this->steps(), in = features(), u = options_.units_;
+  const int width = gates() * u;
+  const std::size_t state = std::size_t(n) * u;
+  Backend& be = backend();
+
+  dz_.resize(Shape{n, steps, width});
+  dhh_.resize(Shape{steps, n, width});
+  dh_.resize(Shape{n, u});
+  // Without return_sequences only the last step's h gets the output gradient.
+  if (options_.return_sequences_)
+    dh_.fill(0.0f);
+  else
+    std::copy_n(dy.data(), state, dh_.data());
+  if (kind_ == RecurrentKind::LSTM) {
+    dc_.resize(Shape{n, u});
+    dc_.fill(0.0f);
+  }
+  const RecurrentCell c = cell(n);
+  const int z_stride = steps * width;
+  // GRU's cell writes the part of dh_prev that bypasses R; the others none.
+  const float dh_beta = kind_ == RecurrentKind::GRU ? 1.0f : 0.0f;
+  for (int t = steps - 1; t >= 0; --t) {
+    const int at = options_.go_backwards_ ? steps - 1 - t : t;
+    const float* z = s.z.data() + std::size_t(at) * width;
+    float* dz = dz_.data() + std::size_t(at) * width;
+    float* dhh = dhh_.data() + std::size_t(t) * n * width;
+    const float* step_dy =
+        options_.return_sequences_ ? dy.data() + std::size_t(t) * u : nullptr;
+    const float* h_prev = s.states.data() + std::size_t(t) * state;
+    const float* gates = kind_ == RecurrentKind::SimpleRNN
+                             ? nullptr
+                             : s.gates.data() + std::size_t(t) * n * 4 * u;
+    switch (kind_) {
+      case RecurrentKind::SimpleRNN:
+        be.rnn_cell_backward(c, z, z_stride, h_prev + state, step_dy, steps * u, dh_.data(), dz,
+                             z_stride, dhh);
+        break;
+      case RecurrentKind::GRU:
+        be.gru_cell_backward(c, z, z_stride, gates, h_prev, step_dy, steps * u, dh_.data(), dz,
+                             z_stride, dhh);
+        break;
+      case RecurrentKind::LSTM: {
+        const float* cells = s.cells.data() + std::size_t(t) * state;
+        be.lstm_cell_backward(c, z, z_stride, gates, cells, cells + state, step_dy, steps * u,
+                              dh_.data(), dc_.data(), dz, z_stride, dhh);
+        break;
+      }
+    }
+    if (t > 0)  // dh_prev (+)= dhh R^T; the zero initial state needs none
+      be.gemm(Transpose::No, Transpose::Yes, n, u, width, 1.0f, dhh, width,
+              recurrent_kernel_.value.data(), width, dh_beta, dh_.data(), u);
+  }
+
+  // Over all steps at once: dR = H_prev^T dhh, dW = x^T dz, db, dx = dz W^T.
+  be.gemm(Transpose::Yes, Transpose::No, u, width, steps * n, 1.0f, s.states.data(), u,
+          dhh_.data(), width, recurrent_kernel_.grad_beta(), recurrent_kernel_.grad.data(), width);
+  be.gemm(Transpose::Yes, Transpose::No, in, width, n * steps, 1.0f, s.x->data(), in, dz_.data(),
+          width, kernel_.grad_beta(), kernel_.grad.data(), width);
+  const float bias_beta = bias_.grad_beta();
+  be.bias_grad(n * steps, width, dz_.data(), bias_.grad.data(), bias_beta);
+  if (kind_ == RecurrentKind::GRU)
+    be.bias_grad(steps * n, width, dhh_.data(), bias_.grad.data() + width, bias_beta);
+  if (!need_dx) {
+    dx_.resize(Shape{0});
+    return dx_;
+  }
+  dx_.resize(s.x->shape());
+  be.gemm(Transpose::No, Transpose::Yes, n * steps, in, width, 1.0f, dz_.data(), width,
+          kernel_.value.data(), width, 0.0f, dx_.data(), in);
+  return dx_;
+}
+
+}  // namespace instnn
