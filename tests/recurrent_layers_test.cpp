@@ -17,6 +17,7 @@
 #include "instnn/layers/recurrent.hpp"
 #include "support/allocation_counter.hpp"
 #include "support/grad_check.hpp"
+#include "support/temp_dir.hpp"
 
 namespace instnn {
 namespace {
@@ -391,6 +392,12 @@ TEST(RecurrentTraining, LstmLearnsTheSignOfASequenceSum) {
     f.verbose = 0;
     const History h = m.fit(data, f);
     EXPECT_GT(h.epochs.back().logs.at("val_accuracy"), 0.9);
+    EXPECT_THAT(m.summary(), HasSubstr("LSTM"));
+    // A checkpoint rebuilds the layer from its config and restores the weights.
+    testing::TempDir dir;
+    m.save((dir / "lstm.ckpt").string());
+    Sequential loaded = Sequential::load((dir / "lstm.ckpt").string());
+    EXPECT_EQ(loaded.predict(x).to_vector(), m.predict(x).to_vector());
   }
 }
 

@@ -28,6 +28,7 @@
 #include "instnn/layers/heads.hpp"
 #include "instnn/layers/merge.hpp"
 #include "instnn/layers/pooling.hpp"
+#include "instnn/layers/recurrent.hpp"
 #include "instnn/layers/reduce_sum.hpp"
 
 namespace instnn {
@@ -113,6 +114,13 @@ std::vector<LayerCase> layer_cases() {
       {"Average", [] { return std::make_unique<Average>(); }, {{3, 5}, {3, 5}}},
       {"AddHeads", [] { return std::make_unique<AddHeads>(); }, {{3, 6}, {3, 2}}},
       {"MultiplyHeads", [] { return std::make_unique<MultiplyHeads>(); }, {{3, 6}, {3, 3}}},
+      {"SimpleRNN", [] { return std::make_unique<SimpleRNN>(4); }, one({3, 5, 2})},
+      {"GRUSequences",
+       [] { return std::make_unique<GRU>(RecurrentOptions(3).return_sequences(true)); },
+       one({3, 4, 2})},
+      {"LSTMBackwards",
+       [] { return std::make_unique<LSTM>(RecurrentOptions(3).go_backwards(true)); },
+       one({2, 4, 3})},
   };
 }
 
