@@ -163,6 +163,9 @@ INSTANTIATE_TEST_SUITE_P(Shapes, RecurrentKernelParity,
                          ::testing::Combine(::testing::Values(1, 3, 16),
                                             ::testing::Values(1, 5, 13, 33),
                                             ::testing::Values(0, 7), ::testing::Bool()));
+// Steps large enough for the blas backend to split the rows over threads.
+INSTANTIATE_TEST_SUITE_P(Threaded, RecurrentKernelParity,
+                         ::testing::Values(CellParam{256, 257, 3, false}));
 
 }  // namespace
 }  // namespace instnn

@@ -186,6 +186,15 @@ class BlasBackend final : public Backend {
          int(std::int64_t(batch) * (part + 1) / parts));
     });
   }
+  // fn(row) for every row of a batch of rows `width` floats wide, split
+  // over the pool as sample_parts decides (the recurrent cells).
+  template <typename Fn>
+  void for_rows(int batch, std::size_t width, const Fn& fn) {
+    for_sample_ranges(sample_parts(batch, std::size_t(batch) * width), batch,
+                      [&](int, int first, int last) {
+                        for (int b = first; b < last; ++b) fn(b);
+                      });
+  }
   // fn(begin, count) over [0, n): one range per thread when n >= min_parallel,
   // else one range. Ranges are whole multiples of 16 floats, so they start on
   // 64-byte boundaries.

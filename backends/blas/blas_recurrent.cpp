@@ -1,8 +1,8 @@
 // BlasBackend: the recurrent cells, one time step, fused per sample row:
 // Eigen expressions over the row's gates plus the activations of
 // eigen_activations.hpp on each gate's range. The recurrent projection is
-// the layer's GEMM; these touch each value a few times and are not split
-// over threads (a row is one sample's units).
+// the layer's GEMM. Rows are split over the worker pool when a step is
+// large enough (sample_parts), since these run between two GEMMs that are.
 #include "instnn/backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
 
 #include "instnn/backends/blas/blas_backend.hpp"
@@ -35,24 +35,24 @@ void total_grad(std::size_t u, const float* dh, const float* dy, float* grad) {
 void BlasBackend::rnn_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
                                    const float* hz, float* h) {
   const std::size_t u = std::size_t(cell.units);
-  for (int b = 0; b < cell.batch; ++b) {
+  for_rows(cell.batch, u, [&](int b) {
     float* pre = row(z, b, z_stride);
     array(pre, u) += array(row(hz, b, u), u);
     activation_forward_range(cell.activation, u, pre, row(h, b, u));
-  }
+  });
 }
 
 void BlasBackend::rnn_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
                                     const float* h, const float* dy, int dy_stride,
                                     const float* dh, float* dz, int dz_stride, float* dhh) {
   const std::size_t u = std::size_t(cell.units);
-  for (int b = 0; b < cell.batch; ++b) {
+  for_rows(cell.batch, u, [&](int b) {
     float* grad_hh = row(dhh, b, u);
     total_grad(u, row(dh, b, u), row(dy, b, dy_stride), grad_hh);
     activation_backward_range(cell.activation, u, row(z, b, z_stride), row(h, b, u), grad_hh,
                               grad_hh);
     array(row(dz, b, dz_stride), u) = array(grad_hh, u);
-  }
+  });
 }
 
 void BlasBackend::lstm_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
@@ -60,7 +60,7 @@ void BlasBackend::lstm_cell_forward(const RecurrentCell& cell, float* z, int z_s
                                     float* h) {
   const std::size_t u = std::size_t(cell.units);
   const auto& ra = cell.recurrent_activation;
-  for (int b = 0; b < cell.batch; ++b) {
+  for_rows(cell.batch, 4 * u, [&](int b) {
     float* pre = row(z, b, z_stride);
     float* gate = row(gates, b, 4 * u);
     array(pre, 4 * u) += array(row(hz, b, 4 * u), 4 * u);
@@ -73,7 +73,7 @@ void BlasBackend::lstm_cell_forward(const RecurrentCell& cell, float* z, int z_s
                          array(gate, u) * array(gate + 2 * u, u);
     activation_forward_range(cell.activation, u, cell_row, h_row);
     array(h_row, u) *= array(gate + 3 * u, u);
-  }
+  });
 }
 
 void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
@@ -83,7 +83,7 @@ void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, 
   const std::size_t u = std::size_t(cell.units);
   const auto& act = cell.activation;
   const auto& ra = cell.recurrent_activation;
-  for (int b = 0; b < cell.batch; ++b) {
+  for_rows(cell.batch, 4 * u, [&](int b) {
     const float* pre = row(z, b, z_stride);
     const float* gate = row(gates, b, 4 * u);
     const float* cell_row = row(c, b, u);
@@ -108,14 +108,14 @@ void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, 
     activation_backward_range(act, u, pre + 2 * u, gate + 2 * u, tmp, grad + 2 * u);
     grad_c *= array(gate + u, u);
     array(grad_h, 4 * u) = array(grad, 4 * u);
-  }
+  });
 }
 
 void BlasBackend::gru_cell_forward(const RecurrentCell& cell, float* z, int z_stride,
                                    const float* hz, const float* recurrent_bias,
                                    const float* h_prev, float* gates, float* h) {
   const std::size_t u = std::size_t(cell.units);
-  for (int b = 0; b < cell.batch; ++b) {
+  for_rows(cell.batch, 3 * u, [&](int b) {
     float* pre = row(z, b, z_stride);
     const float* rec = row(hz, b, 3 * u);
     float* gate = row(gates, b, 4 * u);
@@ -127,7 +127,7 @@ void BlasBackend::gru_cell_forward(const RecurrentCell& cell, float* z, int z_st
     const auto update = array(gate, u);
     array(row(h, b, u), u) =
         update * array(row(h_prev, b, u), u) + (1.0f - update) * array(gate + 2 * u, u);
-  }
+  });
 }
 
 void BlasBackend::gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
@@ -136,7 +136,7 @@ void BlasBackend::gru_cell_backward(const RecurrentCell& cell, const float* z, i
                                     float* dhh) {
   const std::size_t u = std::size_t(cell.units);
   const auto& ra = cell.recurrent_activation;
-  for (int b = 0; b < cell.batch; ++b) {
+  for_rows(cell.batch, 3 * u, [&](int b) {
     const float* pre = row(z, b, z_stride);
     const float* gate = row(gates, b, 4 * u);
     float* grad = row(dz, b, dz_stride);
@@ -156,7 +156,7 @@ void BlasBackend::gru_cell_backward(const RecurrentCell& cell, const float* z, i
     activation_backward_range(ra, u, pre + u, gate + u, tmp2, grad + u);
     array(tmp, 2 * u) = array(grad, 2 * u);
     array(tmp + 2 * u, u) = array(grad + 2 * u, u) * array(gate + u, u);
-  }
+  });
 }
 
 }  // namespace instnn
