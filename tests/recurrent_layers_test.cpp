@@ -362,42 +362,66 @@ TEST(RecurrentErrors, ShapesNameTheLayer) {
 
 // ---- a sequence task trained through fit ----
 
-// The sign of a random sequence's sum; an LSTM learns it in a few epochs.
-TEST(RecurrentTraining, LstmLearnsTheSignOfASequenceSum) {
-  const int samples = 768, steps = 8;
-  Tensor x(Shape{samples, steps, 1});
-  std::vector<std::int32_t> labels;
+// The sign of a random sequence's sum, learned in a few epochs.
+TensorDataSource sum_sign_data(Tensor& x, std::vector<std::int32_t>& labels) {
+  const int samples = int(x.dim(0)), steps = int(x.dim(1));
   Rng rng(11);
   for (int s = 0; s < samples; ++s) {
     double sum = 0;
     for (int t = 0; t < steps; ++t) sum += x[std::size_t(s) * steps + t] = rng.uniform(-1.0f, 1.0f);
     labels.push_back(sum > 0 ? 1 : 0);
   }
-  TensorDataSource data(x, labels);
+  return TensorDataSource(x, labels);
+}
+
+double train_sum_sign(Sequential& m, const TensorDataSource& data, const std::string& backend) {
+  CompileOptions o;
+  o.optimizer = {{"type", "adam"}, {"learning_rate", 0.02}};
+  o.metrics = {"accuracy"};
+  o.backend = backend;
+  o.seed = 3;
+  m.compile(o);
+  FitOptions f;
+  f.epochs = 8;
+  f.batch_size = 32;
+  f.validation_split = 0.25;
+  f.verbose = 0;
+  const History h = m.fit(data, f);
+  return h.epochs.back().logs.at("val_accuracy");
+}
+
+TEST(RecurrentTraining, LstmLearnsTheSignOfASequenceSum) {
+  const int steps = 8;
+  Tensor x(Shape{768, steps, 1});
+  std::vector<std::int32_t> labels;
+  const TensorDataSource data = sum_sign_data(x, labels);
   for (const char* backend : {"blas", "reference"}) {
     SCOPED_TRACE(backend);
     Sequential m(Shape{steps, 1});
     m.add<LSTM>(8);
     m.add<Dense>(2);
-    CompileOptions o;
-    o.optimizer = {{"type", "adam"}, {"learning_rate", 0.02}};
-    o.metrics = {"accuracy"};
-    o.backend = backend;
-    o.seed = 3;
-    m.compile(o);
-    FitOptions f;
-    f.epochs = 8;
-    f.batch_size = 32;
-    f.validation_split = 0.25;
-    f.verbose = 0;
-    const History h = m.fit(data, f);
-    EXPECT_GT(h.epochs.back().logs.at("val_accuracy"), 0.9);
+    EXPECT_GT(train_sum_sign(m, data, backend), 0.9);
     EXPECT_THAT(m.summary(), HasSubstr("LSTM"));
     // A checkpoint rebuilds the layer from its config and restores the weights.
     testing::TempDir dir;
     m.save((dir / "lstm.ckpt").string());
     Sequential loaded = Sequential::load((dir / "lstm.ckpt").string());
     EXPECT_EQ(loaded.predict(x).to_vector(), m.predict(x).to_vector());
+  }
+}
+
+TEST(RecurrentTraining, GruAndSimpleRnnFromAConfigLearnItToo) {
+  const int steps = 8;
+  Tensor x(Shape{768, steps, 1});
+  std::vector<std::int32_t> labels;
+  const TensorDataSource data = sum_sign_data(x, labels);
+  for (const char* type : {"GRU", "SimpleRNN"}) {
+    SCOPED_TRACE(type);
+    Sequential m = Sequential::from_config(
+        {{"input_shape", {steps, 1}},
+         {"layers", {{{"type", type}, {"units", 8}, {"go_backwards", true}},
+                     {{"type", "Dense"}, {"units", 2}}}}});
+    EXPECT_GT(train_sum_sign(m, data, "blas"), 0.9);
   }
 }
 
