@@ -182,8 +182,11 @@ const Tensor& Recurrent::forward(const Tensor& x, Mode) {
     float* gates = kind_ == RecurrentKind::SimpleRNN
                        ? nullptr
                        : s.gates.data() + std::size_t(t) * n * 4 * u;
-    be.gemm(Transpose::No, Transpose::No, n, width, u, 1.0f, h_prev, u,
-            recurrent_kernel_.value.data(), width, 0.0f, hz_.data(), width);
+    if (t == 0)  // the zero initial state projects to zero
+      hz_.fill(0.0f);
+    else
+      be.gemm(Transpose::No, Transpose::No, n, width, u, 1.0f, h_prev, u,
+              recurrent_kernel_.value.data(), width, 0.0f, hz_.data(), width);
     switch (kind_) {
       case RecurrentKind::SimpleRNN: be.rnn_cell_forward(c, z, z_stride, hz_.data(), h); break;
       case RecurrentKind::GRU:

@@ -124,7 +124,8 @@ class SimpleRNN : public Recurrent {
  public:
   explicit SimpleRNN(const RecurrentOptions& options, std::string name = {})
       : Recurrent(RecurrentKind::SimpleRNN, options, std::move(name)) {}
-  SimpleRNN(int units, std::string name = {}) : SimpleRNN(RecurrentOptions(units), std::move(name)) {}
+  explicit SimpleRNN(int units, std::string name = {})
+      : SimpleRNN(RecurrentOptions(units), std::move(name)) {}
   static std::unique_ptr<Layer> from_config(const nlohmann::json& config) {
     return Recurrent::from_config(RecurrentKind::SimpleRNN, config);
   }
@@ -134,7 +135,8 @@ class GRU : public Recurrent {
  public:
   explicit GRU(const RecurrentOptions& options, std::string name = {})
       : Recurrent(RecurrentKind::GRU, options, std::move(name)) {}
-  GRU(int units, std::string name = {}) : GRU(RecurrentOptions(units), std::move(name)) {}
+  explicit GRU(int units, std::string name = {})
+      : GRU(RecurrentOptions(units), std::move(name)) {}
   static std::unique_ptr<Layer> from_config(const nlohmann::json& config) {
     return Recurrent::from_config(RecurrentKind::GRU, config);
   }
@@ -144,7 +146,8 @@ class LSTM : public Recurrent {
  public:
   explicit LSTM(const RecurrentOptions& options, std::string name = {})
       : Recurrent(RecurrentKind::LSTM, options, std::move(name)) {}
-  LSTM(int units, std::string name = {}) : LSTM(RecurrentOptions(units), std::move(name)) {}
+  explicit LSTM(int units, std::string name = {})
+      : LSTM(RecurrentOptions(units), std::move(name)) {}
   static std::unique_ptr<Layer> from_config(const nlohmann::json& config) {
     return Recurrent::from_config(RecurrentKind::LSTM, config);
   }
