@@ -515,6 +515,12 @@ void InstructionEmitter::instruction(const LoweredOp& op) {
       if (inst.parameters_max)
         inst.parameters_max = b_.add_parameters(data.parameters[local(*inst.parameters_max, data.parameters.size(), "parameters")]);
       break;
+    case InstructionType::LayerNorm:
+      inst.parameters_gamma =
+          b_.add_parameters(data.parameters[local(inst.parameters_gamma, data.parameters.size(), "parameters")]);
+      inst.parameters_beta =
+          b_.add_parameters(data.parameters[local(inst.parameters_beta, data.parameters.size(), "parameters")]);
+      break;
     case InstructionType::MapTransform: {
       const auto shared = data.shared_maps && op.source != nullptr
                               ? maps_of_.find({op.source, inst.map}) : maps_of_.end();

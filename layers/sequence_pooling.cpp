@@ -15,13 +15,13 @@ void GlobalPooling1D::build(const Shape& input_shape, Rng&) {
   mark_built(input_shape);
 }
 
-void GlobalPooling1D::lower_pool(Lowering& lowering, bool max) const {
+void GlobalPooling1D::lower(Lowering& lowering) const {
   const Pool2DGeometry& g = geometry_;
   LoweredOp as_map;
   as_map.kind = LoweredOp::Kind::Flatten;
   as_map.output_shape = Shape{1, g.height, g.width};
   LoweredOp pool;
-  pool.kind = max ? LoweredOp::Kind::MaxPool2D : LoweredOp::Kind::AvgPool2D;
+  pool.kind = max_ ? LoweredOp::Kind::MaxPool2D : LoweredOp::Kind::AvgPool2D;
   pool.output_shape = Shape{1, 1, g.width};
   pool.pool = g;
   LoweredOp flat;
@@ -32,55 +32,41 @@ void GlobalPooling1D::lower_pool(Lowering& lowering, bool max) const {
   lowering.add(std::move(flat));
 }
 
+const Tensor& GlobalPooling1D::forward(const Tensor& x, Mode) {
+  Saved& s = saved_.at(application());
+  s.batch = check_input(x);
+  s.y.resize(Shape{s.batch, geometry_.width});
+  if (max_) {
+    s.argmax.resize(s.y.size());
+    backend().maxpool2d_forward(geometry_, s.batch, x.data(), s.y.data(), s.argmax.data());
+  } else {
+    backend().avgpool2d_forward(geometry_, s.batch, x.data(), s.y.data());
+  }
+  return s.y;
+}
+
+const Tensor& GlobalPooling1D::backward(const Tensor& dy, bool need_dx) {
+  const Saved& s = saved_.at(application());
+  INSTNN_CHECK(s.batch >= 0, ConfigError, label(), ": backward before forward");
+  check_output_grad(s.y, dy);
+  if (!need_dx) {
+    dx_.resize(Shape{0});
+    return dx_;
+  }
+  dx_.resize(Shape{s.batch, geometry_.height, geometry_.width});
+  if (max_)
+    backend().maxpool2d_backward(geometry_, s.batch, dy.data(), s.argmax.data(), dx_.data());
+  else
+    backend().avgpool2d_backward(geometry_, s.batch, dy.data(), dx_.data());
+  return dx_;
+}
+
 std::unique_ptr<Layer> GlobalAveragePooling1D::from_config(const nlohmann::json& config) {
   return std::make_unique<GlobalAveragePooling1D>(ConfigReader::name_only(config, "GlobalAveragePooling1D"));
 }
 
-const Tensor& GlobalAveragePooling1D::forward(const Tensor& x, Mode) {
-  Saved& s = saved_.at(application());
-  s.batch = check_input(x);
-  s.y.resize(Shape{s.batch, geometry().width});
-  backend().avgpool2d_forward(geometry(), s.batch, x.data(), s.y.data());
-  return s.y;
-}
-
-const Tensor& GlobalAveragePooling1D::backward(const Tensor& dy, bool need_dx) {
-  const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.batch >= 0, ConfigError, label(), ": backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
-  dx_.resize(Shape{s.batch, geometry().height, geometry().width});
-  backend().avgpool2d_backward(geometry(), s.batch, dy.data(), dx_.data());
-  return dx_;
-}
-
 std::unique_ptr<Layer> GlobalMaxPooling1D::from_config(const nlohmann::json& config) {
   return std::make_unique<GlobalMaxPooling1D>(ConfigReader::name_only(config, "GlobalMaxPooling1D"));
-}
-
-const Tensor& GlobalMaxPooling1D::forward(const Tensor& x, Mode) {
-  Saved& s = saved_.at(application());
-  s.batch = check_input(x);
-  s.y.resize(Shape{s.batch, geometry().width});
-  s.argmax.resize(s.y.size());
-  backend().maxpool2d_forward(geometry(), s.batch, x.data(), s.y.data(), s.argmax.data());
-  return s.y;
-}
-
-const Tensor& GlobalMaxPooling1D::backward(const Tensor& dy, bool need_dx) {
-  const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.batch >= 0, ConfigError, label(), ": backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
-  dx_.resize(Shape{s.batch, geometry().height, geometry().width});
-  backend().maxpool2d_backward(geometry(), s.batch, dy.data(), s.argmax.data(), dx_.data());
-  return dx_;
 }
 
 }  // namespace instnn

@@ -17,61 +17,44 @@
 
 namespace instnn {
 
-// The shared part: the geometry of the (1, steps, features) view and its
-// export.
+// Both poolings: the geometry of the (1, steps, features) view, the
+// kernels and the export; `max` chooses which.
 class GlobalPooling1D : public Layer {
  public:
-  using Layer::Layer;
+  GlobalPooling1D(bool max, std::string name) : Layer(std::move(name)), max_(max) {}
   void build(const Shape& input_shape, Rng& rng) override;
   Shape output_shape() const override { return Shape{geometry_.width}; }
+  const Tensor& forward(const Tensor& x, Mode mode) override;
+  const Tensor& backward(const Tensor& dy, bool need_dx) override;
   nlohmann::json config() const override { return {{"type", type()}, {"name", name()}}; }
-
- protected:
-  const Pool2DGeometry& geometry() const { return geometry_; }
-  // The input viewed as (1, steps, features), pooled (max or average) to
-  // (1, 1, features), viewed as (features): the views emit nothing.
-  void lower_pool(Lowering& lowering, bool max) const;
-  Tensor dx_;
+  // The input viewed as (1, steps, features), pooled to (1, 1, features),
+  // viewed as (features): the views emit nothing.
+  void lower(Lowering& lowering) const override;
 
  private:
+  bool max_;
   Pool2DGeometry geometry_;
+  struct Saved {
+    std::vector<std::int32_t> argmax;  // max: per output, index within its sample (step * features + f)
+    int batch = -1;
+    Tensor y;
+  };
+  PerApplication<Saved> saved_;
+  Tensor dx_;
 };
 
 class GlobalAveragePooling1D : public GlobalPooling1D {
  public:
-  explicit GlobalAveragePooling1D(std::string name = {}) : GlobalPooling1D(std::move(name)) {}
+  explicit GlobalAveragePooling1D(std::string name = {}) : GlobalPooling1D(false, std::move(name)) {}
   static std::unique_ptr<Layer> from_config(const nlohmann::json& config);
-
   std::string type() const override { return "GlobalAveragePooling1D"; }
-  const Tensor& forward(const Tensor& x, Mode mode) override;
-  const Tensor& backward(const Tensor& dy, bool need_dx) override;
-  void lower(Lowering& lowering) const override { lower_pool(lowering, false); }
-
- private:
-  struct Saved {
-    int batch = -1;
-    Tensor y;
-  };
-  PerApplication<Saved> saved_;
 };
 
 class GlobalMaxPooling1D : public GlobalPooling1D {
  public:
-  explicit GlobalMaxPooling1D(std::string name = {}) : GlobalPooling1D(std::move(name)) {}
+  explicit GlobalMaxPooling1D(std::string name = {}) : GlobalPooling1D(true, std::move(name)) {}
   static std::unique_ptr<Layer> from_config(const nlohmann::json& config);
-
   std::string type() const override { return "GlobalMaxPooling1D"; }
-  const Tensor& forward(const Tensor& x, Mode mode) override;
-  const Tensor& backward(const Tensor& dy, bool need_dx) override;
-  void lower(Lowering& lowering) const override { lower_pool(lowering, true); }
-
- private:
-  struct Saved {
-    std::vector<std::int32_t> argmax;  // per output, index within its sample (step * features + f)
-    int batch = -1;
-    Tensor y;
-  };
-  PerApplication<Saved> saved_;
 };
 
 }  // namespace instnn

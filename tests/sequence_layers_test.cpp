@@ -20,6 +20,7 @@
 #include "instnn/layers/layer_normalization.hpp"
 #include "instnn/layers/reshape.hpp"
 #include "instnn/layers/sequence_pooling.hpp"
+#include "support/export_check.hpp"
 #include "support/grad_check.hpp"
 
 namespace instnn {
@@ -28,6 +29,8 @@ namespace {
 using ::testing::HasSubstr;
 using inference::InstructionType;
 using testing::check_layer_gradients;
+using testing::count_type;
+using testing::train_and_export;
 using testing::GradCheckOptions;
 
 Tensor random_tensor(Shape shape, std::uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
@@ -262,43 +265,11 @@ TEST(SequencePoolingParity, RandomShapes) {
   }
 }
 
-// ---- export: instnn's engine reproduces model.predict ----
+// ---- export: instnn's engine reproduces model.predict (within 1e-5) ----
 
-// Trains `m` briefly on random regression data from `train`, exports it
-// with `rows` as validation inputs, and checks instnn's engine against
-// m.predict row by row (within 1e-5).
-ExportResult train_and_export(Model& m, const Tensor& train, const Tensor& rows, const std::string& backend,
-                              ExportTarget target = ExportTarget::Auto) {
-  m.compile({.optimizer = nlohmann::json{{"type", "adam"}, {"learning_rate", 0.05}}, .loss = "mse",
-             .backend = backend, .seed = 5});
-  Tensor y(Shape{train.dim(0), std::int64_t(m.output_size())});
-  Rng rng(9);
-  for (float& v : y.span()) v = rng.uniform(-1.0f, 1.0f);
-  FitOptions fit;
-  fit.epochs = 4;
-  fit.batch_size = 4;
-  fit.verbose = 0;
-  m.fit(TensorDataSource(train, y), fit);
-  ExportOptions o;
-  o.target = target;
-  o.validation_inputs = &rows;
-  ExportResult r = export_instructions(m, o);
-  auto engine = inference::InstructionModel::load_string(inference::write_model_json(r.model));
-  const Tensor expected = m.predict(rows);
-  const std::size_t F = rows.size() / std::size_t(rows.dim(0)), out = m.output_size();
-  for (std::int64_t i = 0; i < rows.dim(0); ++i) {
-    const std::vector<float> got = engine.predict(std::span<const float>(rows.data() + std::size_t(i) * F, F));
-    EXPECT_EQ(got.size(), out);
-    for (std::size_t j = 0; j < std::min(out, got.size()); ++j)
-      EXPECT_NEAR(got[j], expected[std::size_t(i) * out + j], 1e-5 + 1e-5 * std::fabs(expected[std::size_t(i) * out + j]))
-          << "row " << i << " output " << j;
-  }
-  return r;
-}
-
-std::size_t count_type(const ExportResult& r, InstructionType type) {
-  return std::size_t(std::count_if(r.model.instructions.begin(), r.model.instructions.end(),
-                                   [&](const inference::Instruction& i) { return i.type == type; }));
+ExportResult train_and_export_on(Model& m, const Tensor& train, const Tensor& rows, const std::string& backend,
+                                 ExportTarget target = ExportTarget::Auto) {
+  return train_and_export(m, rows, backend, target, &train);
 }
 
 bool all_portable(const ExportResult& r) {
@@ -318,7 +289,7 @@ TEST_P(SequenceExport, EmbeddingIsOneMapTransformPerPositionOverOneMap) {
   for (std::size_t i = 0; i < train.size(); ++i) train[i] = float((i * 5 + i / 7) % 7);  // every id trains
   Tensor rows(Shape{6, 5});
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = float((i * 3) % 7);
-  const ExportResult r = train_and_export(m, train, rows, GetParam());
+  const ExportResult r = train_and_export(m, rows, GetParam(), ExportTarget::Auto, &train);
   EXPECT_EQ(r.target, ExportTarget::Portable);
   EXPECT_TRUE(all_portable(r));
   EXPECT_EQ(count_type(r, InstructionType::MapTransform), 5u);
@@ -343,7 +314,7 @@ TEST_P(SequenceExport, ReshapeAndMaxPoolingOnBothTargets) {
     auto pooled = m.add<GlobalMaxPooling1D>("max")(seq);
     m.set_outputs({m.add<Dense>(2, "linear", "head")(pooled)});
     const ExportResult r =
-        train_and_export(m, random_tensor(Shape{16, 12}, 2), random_tensor(Shape{7, 12}, 3), GetParam(), target);
+        train_and_export_on(m, random_tensor(Shape{16, 12}, 2), random_tensor(Shape{7, 12}, 3), GetParam(), target);
     EXPECT_EQ(r.target, target);
     if (target == ExportTarget::Portable) {
       EXPECT_TRUE(all_portable(r));
@@ -359,9 +330,38 @@ TEST_P(SequenceExport, AveragePoolingOfASequence) {
   auto pooled = m.add<GlobalAveragePooling1D>("avg")(x);
   m.set_outputs({m.add<Dense>(3, "linear", "head")(pooled)});
   const ExportResult r =
-      train_and_export(m, random_tensor(Shape{16, 6, 4}, 4), random_tensor(Shape{5, 6, 4}, 5), GetParam());
+      train_and_export_on(m, random_tensor(Shape{16, 6, 4}, 4), random_tensor(Shape{5, 6, 4}, 5), GetParam());
   EXPECT_EQ(r.target, ExportTarget::Portable);
   EXPECT_TRUE(all_portable(r));
+}
+
+TEST_P(SequenceExport, LayerNormalizationNeedsTheNativeTarget) {
+  Model m;
+  auto x = m.input("x", Shape{12});
+  auto h = m.add<Dense>(12, "tanh", "dense")(x);
+  auto seq = m.add<Reshape>(std::vector<int>{3, 4}, "rows")(h);
+  auto ln = m.add<LayerNormalization>(1e-3f, "ln")(seq);
+  auto pooled = m.add<GlobalAveragePooling1D>("avg")(ln);
+  m.set_outputs({m.add<Dense>(2, "linear", "head")(pooled)});
+  // Auto picks native and says why; the engine matches model.predict.
+  const ExportResult r =
+      train_and_export_on(m, random_tensor(Shape{16, 12}, 6), random_tensor(Shape{7, 12}, 7), GetParam());
+  EXPECT_EQ(r.target, ExportTarget::Native);
+  EXPECT_THAT(r.target_reason, HasSubstr("LAYER_NORM"));
+  ASSERT_EQ(count_type(r, InstructionType::LayerNorm), 1u);
+  auto& layer = dynamic_cast<LayerNormalization&>(m.layer("ln"));
+  for (const auto& inst : r.model.instructions)
+    if (inst.type == InstructionType::LayerNorm) {
+      EXPECT_EQ(inst.size, 4u);
+      EXPECT_FLOAT_EQ(inst.epsilon, 1e-3f);
+      EXPECT_EQ(r.model.parameters->at(inst.parameters_gamma), layer.gamma().value.to_vector());
+      EXPECT_EQ(r.model.parameters->at(inst.parameters_beta), layer.beta().value.to_vector());
+    }
+  ExportOptions portable;
+  portable.target = ExportTarget::Portable;
+  EXPECT_THAT([&] { export_instructions(m, portable); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  ::testing::AllOf(HasSubstr("'ln'"), HasSubstr("LAYER_NORM"), HasSubstr("--target native"))));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SequenceExport, ::testing::Values("reference", "blas"));
