@@ -24,7 +24,7 @@ void register_export(CLI::App& app) {
   cmd->add_option("checkpoint", args->checkpoint, "checkpoint written by instnn train")->required();
   cmd->add_option("-o,--output", args->out, "JSON file to write")->capture_default_str();
   cmd->add_option("--target", args->target,
-                  "portable (every engine), native (instnn's engine: CONV2D, MAX_POOL2D) or auto")
+                  "portable (every engine), native (instnn's engine: CONV2D, MAX_POOL2D, LAYER_NORM) or auto")
       ->check(one_of({"auto", "portable", "native"}))
       ->capture_default_str();
   cmd->add_option("--validation-samples", args->validation_samples,

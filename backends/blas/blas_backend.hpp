@@ -4,7 +4,8 @@
 // by concept: blas_backend.cpp (threads, GEMM, bias), blas_elementwise.cpp,
 // blas_losses.cpp, blas_conv.cpp, blas_pool.cpp, blas_batchnorm.cpp,
 // blas_optimizers.cpp, blas_merge.cpp (merges and feature selection),
-// blas_tabular.cpp (per-column scale, clip gradient, embeddings).
+// blas_tabular.cpp (per-column scale, clip gradient, embeddings),
+// blas_sequence.cpp (layer normalisation).
 #pragma once
 
 #include "instnn/backends/blas/gemm_engine.hpp"
@@ -77,6 +78,13 @@ class BlasBackend final : public Backend {
   void embedding_lookup_backward(int rows, int vocabulary, int dim, const float* ids,
                                  int id_stride, const float* dy, int dy_stride, float* dtable,
                                  float beta) override;
+
+  void layer_norm_forward(int rows, int cols, const float* x, const float* gamma,
+                          const float* beta, float epsilon, float* y, float* mean,
+                          float* invstd) override;
+  void layer_norm_backward(int rows, int cols, const float* x, const float* gamma,
+                           const float* mean, const float* invstd, const float* dy, float* dx,
+                           float* dgamma, float* dbeta, float grad_beta) override;
 
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;
