@@ -273,6 +273,20 @@ class Backend {
                                  int dy_stride, float* dh, float* dz, int dz_stride,
                                  float* dhh) = 0;
 
+  // ---- layer normalisation (LayerNormalization, over each row's last axis) ----
+  // x is [rows][cols]. Per row: mean[r], invstd[r] = 1 / sqrt(var + epsilon)
+  // (biased variance), and y[r][c] = (x[r][c] - mean[r]) * invstd[r] *
+  // gamma[c] + beta[c]. y may not alias x.
+  virtual void layer_norm_forward(int rows, int cols, const float* x, const float* gamma,
+                                  const float* beta, float epsilon, float* y, float* mean,
+                                  float* invstd) = 0;
+  // Its gradient from the forward's x, mean and invstd: dx assigned (if not
+  // null); dgamma[c] = sum over r of dy * xhat and dbeta[c] = sum over r of
+  // dy, each plus grad_beta times its old contents.
+  virtual void layer_norm_backward(int rows, int cols, const float* x, const float* gamma,
+                                   const float* mean, const float* invstd, const float* dy,
+                                   float* dx, float* dgamma, float* dbeta, float grad_beta) = 0;
+
   // ---- softmax and losses (losses return the mean over the batch) ----
   // Row-wise, numerically stable softmax; y may alias x.
   virtual void softmax(int rows, int cols, const float* x, float* y) = 0;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/instruction_peephole.hpp"
 #include "instnn/core/lowering.hpp"
 #include "instnn/core/lowering_passes.hpp"
 #include "instnn/core/native_emitter.hpp"
@@ -334,6 +335,7 @@ ExportResult export_graph(const LayerGraph& graph, const ExportSource& source, c
   }
 
   result.model = builder.info();
+  write_parts_in_place(result.model, graph.inputs.size());
   if (!options.categories.empty()) result.model.categories = options.categories;
   if (!options.missing_values.empty()) result.model.missing_values = options.missing_values;
   if (!result.model.parameters) result.model.parameters.emplace();

@@ -515,9 +515,24 @@ void InstructionEmitter::instruction(const LoweredOp& op) {
       if (inst.parameters_max)
         inst.parameters_max = b_.add_parameters(data.parameters[local(*inst.parameters_max, data.parameters.size(), "parameters")]);
       break;
-    case InstructionType::MapTransform:
-      inst.map = b_.add_map(data.maps[local(inst.map, data.maps.size(), "map")]);
+    case InstructionType::LayerNorm:
+      inst.parameters_gamma =
+          b_.add_parameters(data.parameters[local(inst.parameters_gamma, data.parameters.size(), "parameters")]);
+      inst.parameters_beta =
+          b_.add_parameters(data.parameters[local(inst.parameters_beta, data.parameters.size(), "parameters")]);
       break;
+    case InstructionType::MapTransform: {
+      const auto shared = data.shared_maps && op.source != nullptr
+                              ? maps_of_.find({op.source, inst.map}) : maps_of_.end();
+      if (shared != maps_of_.end()) {
+        inst.map = shared->second;
+        break;
+      }
+      const std::size_t k = local(inst.map, data.maps.size(), "map");
+      inst.map = b_.add_map(data.maps[k]);
+      if (data.shared_maps && op.source != nullptr) maps_of_.emplace(std::pair{op.source, k}, inst.map);
+      break;
+    }
     default: break;
   }
   b_.instruction(std::move(inst));

@@ -116,6 +116,9 @@ class InstructionEmitter {
 
   std::vector<Placed> placed_;  // per value
   std::map<std::pair<const Layer*, std::size_t>, std::size_t> weights_of_;
+  // The file's map index of each (layer, local map) whose ops share their maps
+  // (InstructionData::shared_maps).
+  std::map<std::pair<const Layer*, std::size_t>, std::size_t> maps_of_;
 };
 
 }  // namespace instnn

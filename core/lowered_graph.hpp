@@ -35,6 +35,11 @@ struct InstructionData {
   std::vector<std::vector<float>> bias;          // one per matrix
   std::vector<std::vector<float>> parameters;
   std::vector<inference::LookupMap> maps;
+  // The maps are the same in every op of the layer (Embedding: one
+  // MAP_TRANSFORM per position over one table): the file holds map k once,
+  // from the first op of the layer that gives it; later ops refer to it and
+  // may leave `maps` empty (a table is not copied per position).
+  bool shared_maps = false;
 };
 
 struct LoweredOp {

@@ -10,13 +10,6 @@ namespace instnn {
 
 namespace {
 
-std::string shown(std::string_view text) {
-  constexpr std::size_t kMaxShown = 40;
-  std::string out(text.substr(0, kMaxShown));
-  if (text.size() > kMaxShown) out += "...";
-  return "'" + out + "'";
-}
-
 // Why `cell` (not a number) is not one, for an error after "line: column C".
 std::string why_not_a_number(std::string_view cell) {
   const std::string_view text = inference::trim_csv_blanks(cell);
@@ -26,11 +19,11 @@ std::string why_not_a_number(std::string_view cell) {
   const auto [end, ec] =
       std::from_chars(unsigned_text.data(), unsigned_text.data() + unsigned_text.size(), value);
   if (end == unsigned_text.data() + unsigned_text.size()) {
-    if (ec == std::errc::result_out_of_range) return ": " + shown(cell) + " is out of the float range";
+    if (ec == std::errc::result_out_of_range) return ": " + quoted_cell(cell) + " is out of the float range";
     if (ec == std::errc() && !std::isfinite(value))
-      return ": " + shown(cell) + " is not a finite number (nan and inf are read as text)";
+      return ": " + quoted_cell(cell) + " is not a finite number (nan and inf are read as text)";
   }
-  return ": " + shown(cell) + " is not a number";
+  return ": " + quoted_cell(cell) + " is not a number";
 }
 
 enum class ColumnKind {

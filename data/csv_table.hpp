@@ -93,6 +93,8 @@ std::string float_text(float value);
 // The number syntax above (inference/csv_number.hpp, shared with the engine's
 // row encoder); nullopt for anything else.
 using inference::parse_csv_number;
+// 'cell' in quotes, cut after 40 characters, for messages.
+using inference::quoted_cell;
 
 // Reads the whole file. Throws IoError when it cannot be read, FormatError
 // naming the file and 1-based line (and column) for a row with another

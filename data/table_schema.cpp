@@ -216,16 +216,6 @@ std::string quoted_names(std::span<const std::string> names) {
   return out.empty() ? "(none)" : out;
 }
 
-std::string quoted_cell(std::string_view cell) {
-  constexpr std::size_t kMaxShown = 40;
-  std::string out;
-  out.reserve(std::min(cell.size(), kMaxShown) + 5);
-  out += '\'';
-  out.append(cell.substr(0, kMaxShown));
-  if (cell.size() > kMaxShown) out += "...";
-  out += '\'';
-  return out;
-}
 
 std::optional<std::size_t> find_table_column(const CsvTable& table, std::string_view name) {
   std::optional<std::size_t> found;

@@ -138,7 +138,5 @@ std::string quoted_names(std::span<const std::string> names);
 // when it is missing otherwise, or not a number.
 std::optional<float> table_number(const CsvTable& table, std::size_t column, std::size_t row,
                                   bool allow_missing);
-// 'cell' in quotes, cut after 40 characters, for messages.
-std::string quoted_cell(std::string_view cell);
 
 }  // namespace instnn

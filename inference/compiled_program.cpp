@@ -29,6 +29,7 @@ bool writes_whole_output(const Instruction& inst, const ModelInfo& model) {
     case InstructionType::MultiplyElementwiseBuffers:
     case InstructionType::Conv2D:
     case InstructionType::MaxPool2D:
+    case InstructionType::LayerNorm:
       return true;
     case InstructionType::MultiplyBufferHeads:
     case InstructionType::AddBufferHeads:
@@ -179,6 +180,12 @@ CompiledProgram::CompiledProgram(const ModelInfo& model, const ModelLayout& layo
         step.out_height = (step.height - step.kh) / step.sh + 1;
         step.out_width = (step.width - step.kw) / step.sw + 1;
         break;
+      case InstructionType::LayerNorm:
+        step.count = inst.size;
+        step.vector_a = (*model.parameters)[inst.parameters_gamma];
+        step.vector_b = (*model.parameters)[inst.parameters_beta];
+        step.epsilon = inst.epsilon;
+        break;
       default:
         break;
     }
@@ -303,6 +310,9 @@ void CompiledProgram::run_step(const Step& step, float* u, float* scratch) const
     case InstructionType::MaxPool2D:
       run_max_pool2d(step, u);
       return;
+    case InstructionType::LayerNorm:
+      run_layer_norm(step, u);
+      return;
   }
 }
 
@@ -356,6 +366,24 @@ void CompiledProgram::run_max_pool2d(const Step& step, float* u) const {
           }
         out[(c * step.out_height + oy) * step.out_width + ox] = best;
       }
+}
+
+// Each row of `count` values by its own mean and biased variance, in
+// double, then gamma and beta per position of the row.
+void CompiledProgram::run_layer_norm(const Step& step, float* u) const {
+  const std::size_t n = step.count;
+  for (std::size_t row = 0; row < step.in_size; row += n) {
+    const float* x = u + step.in + row;
+    float* y = u + step.out + row;
+    double mean = 0;
+    for (std::size_t j = 0; j < n; ++j) mean += x[j];
+    mean /= double(n);
+    double var = 0;
+    for (std::size_t j = 0; j < n; ++j) var += (x[j] - mean) * (x[j] - mean);
+    const double invstd = 1.0 / std::sqrt(var / double(n) + double(step.epsilon));
+    for (std::size_t j = 0; j < n; ++j)
+      y[j] = float((x[j] - mean) * invstd * step.vector_a[j] + step.vector_b[j]);
+  }
 }
 
 }  // namespace instnn::inference

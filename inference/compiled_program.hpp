@@ -53,11 +53,12 @@ class CompiledProgram {
     std::size_t dense = 0;            // index into denses_
     std::size_t position = 0;         // COPY internal_index, MAP internal_input_index
     std::size_t out_position = 0;     // MAP internal_output_index
-    std::size_t count = 0;            // MAP size, heads data size
+    std::size_t count = 0;            // MAP size, heads data size, LAYER_NORM row size
     std::size_t head_width = 0;       // d = D / H
     std::vector<std::uint32_t> indexes;
-    std::vector<float> vector_a;      // ADD/MUL parameters, CLIP min, MAP default
-    std::vector<float> vector_b;      // CLIP max
+    std::vector<float> vector_a;      // ADD/MUL parameters, CLIP min, MAP default, LAYER_NORM gamma
+    std::vector<float> vector_b;      // CLIP max, LAYER_NORM beta
+    float epsilon = 0.0f;             // LAYER_NORM
     bool has_min = false, has_max = false;
     std::size_t map = 0;
     // CONV2D / MAX_POOL2D geometry.
@@ -68,6 +69,7 @@ class CompiledProgram {
   void run_step(const Step& step, float* u, float* scratch) const;
   void run_conv2d(const Step& step, float* u, float* scratch) const;
   void run_max_pool2d(const Step& step, float* u) const;
+  void run_layer_norm(const Step& step, float* u) const;
   void prepare(const float* input, float* u) const;
 
   std::size_t feature_size_ = 0;

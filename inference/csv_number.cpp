@@ -30,4 +30,12 @@ bool is_missing_cell(std::string_view cell) {
   return cell.empty() || cell == "?" || cell == "NA";
 }
 
+std::string quoted_cell(std::string_view cell) {
+  constexpr std::size_t kMaxShown = 40;
+  std::string out = "'";
+  out.append(cell.substr(0, kMaxShown));
+  if (cell.size() > kMaxShown) out += "...";
+  return out + "'";
+}
+
 }  // namespace instnn::inference

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace instnn::inference {
@@ -21,5 +22,8 @@ std::optional<float> parse_csv_number(std::string_view cell);
 
 // A missing value: "", "?" or "NA" after trimming spaces and tabs.
 bool is_missing_cell(std::string_view cell);
+
+// 'cell' in quotes, cut after 40 characters: how messages show a cell.
+std::string quoted_cell(std::string_view cell);
 
 }  // namespace instnn::inference

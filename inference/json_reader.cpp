@@ -226,6 +226,7 @@ enum class Field {
   Input, InputList, Output, Key, Weights, Activation, InternalIndex, Indexes, Parameters,
   ParametersMin, ParametersMax, InternalInputIndex, InternalOutputIndex, Map, Size, Default,
   InChannels, Channels, Height, Width, Kernel, Pool, Stride, Padding,
+  ParametersGamma, ParametersBeta, Epsilon,
 };
 
 struct FieldSpec {
@@ -283,6 +284,10 @@ std::vector<FieldSpec> fields_of(InstructionType type) {
               {"channels", Field::Channels, true}, {"height", Field::Height, true},
               {"width", Field::Width, true},   {"pool", Field::Pool, true},
               {"stride", Field::Stride, false}};
+    case T::LayerNorm:
+      return {{"input", Field::Input, true},   {"output", Field::Output, true},
+              {"size", Field::Size, true},     {"parameters_gamma", Field::ParametersGamma, true},
+              {"parameters_beta", Field::ParametersBeta, true}, {"epsilon", Field::Epsilon, true}};
   }
   return {};
 }
@@ -313,6 +318,9 @@ void read_field(Instruction& inst, Field field, const Json& value, const std::st
     case Field::Pool: inst.pool = read_pair(value, path); return;
     case Field::Stride: inst.stride = read_pair(value, path); return;
     case Field::Padding: inst.padding = read_pair(value, path); return;
+    case Field::ParametersGamma: inst.parameters_gamma = read_index(value, path); return;
+    case Field::ParametersBeta: inst.parameters_beta = read_index(value, path); return;
+    case Field::Epsilon: inst.epsilon = read_float(value, path); return;
   }
 }
 
@@ -330,7 +338,7 @@ Instruction read_instruction(const Json& value, const std::string& path) {
                 "\" (expected one of DOT, ACTIVATION, COPY, COPY_MASKED, ADD_ELEMENTWISE, "
                 "MUL_ELEMENTWISE, MAP_TRANSFORM, ADD_ELEMENTWISE_BUFFERS, "
                 "MULTIPLY_ELEMENTWISE_BUFFERS, MULTIPLY_BUFFER_HEADS, ADD_BUFFER_HEADS, REDUCE_SUM, "
-                "ATTENTION, CLIP_ELEMENTWISE, CONV2D, MAX_POOL2D)");
+                "ATTENTION, CLIP_ELEMENTWISE, CONV2D, MAX_POOL2D, LAYER_NORM)");
 
   Instruction inst;
   inst.type = *type;

@@ -97,6 +97,12 @@ Json instruction_to_json(const Instruction& inst, const std::string& path) {
       out["pool"] = pair(inst.pool);
       out["stride"] = pair(inst.stride);
       break;
+    case T::LayerNorm:
+      out["size"] = inst.size;
+      out["parameters_gamma"] = inst.parameters_gamma;
+      out["parameters_beta"] = inst.parameters_beta;
+      out["epsilon"] = float_value(inst.epsilon, path + ".epsilon");
+      break;
     default:
       break;
   }

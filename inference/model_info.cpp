@@ -27,6 +27,7 @@ constexpr NamedType kInstructionNames[] = {
     {"CLIP_ELEMENTWISE", InstructionType::ClipElementwise},
     {"CONV2D", InstructionType::Conv2D},
     {"MAX_POOL2D", InstructionType::MaxPool2D},
+    {"LAYER_NORM", InstructionType::LayerNorm},
 };
 
 }  // namespace
@@ -45,7 +46,7 @@ std::optional<InstructionType> parse_instruction_type(std::string_view tag) {
 
 bool is_crate_instruction(InstructionType type) {
   return type != InstructionType::ClipElementwise && type != InstructionType::Conv2D &&
-         type != InstructionType::MaxPool2D;
+         type != InstructionType::MaxPool2D && type != InstructionType::LayerNorm;
 }
 
 std::vector<std::size_t> instruction_reads(const Instruction& instruction) {

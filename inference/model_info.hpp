@@ -33,9 +33,10 @@ enum class InstructionType {
   Attention,
   // Python reference and instnn only (docs/format.md, "CLIP_ELEMENTWISE").
   ClipElementwise,
-  // instnn extensions (docs/format.md, "CONV2D" and "MAX_POOL2D").
+  // instnn extensions (docs/format.md, "CONV2D", "MAX_POOL2D", "LAYER_NORM").
   Conv2D,
   MaxPool2D,
+  LayerNorm,
 };
 
 // The exact JSON tag ("DOT", "COPY_MASKED", ...).
@@ -87,6 +88,12 @@ struct Instruction {
   std::array<std::size_t, 2> pool{0, 0};     // MAX_POOL2D, JSON "pool"
   std::array<std::size_t, 2> stride{1, 1};   // both; MAX_POOL2D defaults to pool
   std::array<std::size_t, 2> padding{0, 0};  // CONV2D
+
+  // LAYER_NORM: `size` values per row (the last axis), indices into
+  // parameters for gamma and beta (each `size` long), and epsilon.
+  std::size_t parameters_gamma = 0;
+  std::size_t parameters_beta = 0;
+  float epsilon = 0.0f;
 };
 
 // One MAP_TRANSFORM table. Keys are kept as the JSON strings, in document

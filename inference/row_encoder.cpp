@@ -9,17 +9,10 @@
 namespace instnn::inference {
 namespace {
 
-std::string shown(std::string_view text) {
-  constexpr std::size_t kMaxShown = 40;
-  std::string out(text.substr(0, kMaxShown));
-  if (text.size() > kMaxShown) out += "...";
-  return "'" + out + "'";
-}
-
 std::string listed(std::span<const std::string> names) {
   constexpr std::size_t kMaxListed = 16;
   std::string out;
-  for (std::size_t i = 0; i < names.size() && i < kMaxListed; ++i) out += (i ? ", " : "") + shown(names[i]);
+  for (std::size_t i = 0; i < names.size() && i < kMaxListed; ++i) out += (i ? ", " : "") + quoted_cell(names[i]);
   if (names.size() > kMaxListed) out += ", ... (" + std::to_string(names.size()) + " columns)";
   return out;
 }
@@ -79,13 +72,13 @@ RowEncoder::RowEncoder(const ModelInfo& model, std::span<const std::string> head
 float RowEncoder::numeric(const Input& input, std::string_view cell, std::size_t line) const {
   if (const auto value = parse_csv_number(cell)) return *value;
   const std::string where = source_ + ":" + std::to_string(line) + ": column " + std::to_string(input.column + 1) +
-                            " (" + shown(input.name) + ")";
+                            " (" + quoted_cell(input.name) + ")";
   if (!is_missing_cell(cell))
-    throw FormatError(where + ": " + shown(cell) + " is not a number, and feature " + shown(input.name) +
+    throw FormatError(where + ": " + quoted_cell(cell) + " is not a number, and feature " + quoted_cell(input.name) +
                       " is numeric (it has no vocabulary in the model's categories)");
   if (input.missing) return *input.missing;
-  throw FormatError(where + ": the value is missing (" + shown(cell) + ") and the model has no missing value for "
-                    "feature " + shown(input.name) + " (no entry in its missing_values)");
+  throw FormatError(where + ": the value is missing (" + quoted_cell(cell) + ") and the model has no missing value for "
+                    "feature " + quoted_cell(input.name) + " (no entry in its missing_values)");
 }
 
 void RowEncoder::encode(std::span<const std::string_view> cells, std::size_t line, std::span<float> out) const {

@@ -1,6 +1,7 @@
 #include "instnn/inference/validator.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -22,6 +23,11 @@ std::size_t mul_sat(std::size_t a, std::size_t b) {
 }
 
 std::string num(std::size_t value) { return value == kSaturated ? std::string("(overflow)") : std::to_string(value); }
+// The shortest text that reads back as `value` ("0.001", "-1", "nan").
+std::string real(float value) {
+  char text[32];
+  return std::string(text, std::to_chars(text, text + sizeof(text), value).ptr);
+}
 
 [[noreturn]] void fail(const std::string& path, const std::string& message) {
   throw FormatError(path + ": " + message);
@@ -258,6 +264,7 @@ class Validator {
       case InstructionType::Attention: check_attention(inst, path); break;
       case InstructionType::Conv2D: check_conv2d(inst, path); break;
       case InstructionType::MaxPool2D: check_max_pool2d(inst, path); break;
+      case InstructionType::LayerNorm: check_layer_norm(inst, path); break;
     }
   }
 
@@ -478,6 +485,37 @@ class Validator {
                                  " has size " + num(size(inst.output)));
   }
 
+  // LAYER_NORM: rows of `size` values, input and output buffers apart and
+  // of one size (a whole number of rows), gamma and beta of `size` values,
+  // a positive finite epsilon.
+  void check_layer_norm(const Instruction& inst, const std::string& path) {
+    if (inst.input == inst.output)
+      fail(path + ".output", "LAYER_NORM input and output are both buffer " + num(inst.input) +
+                                 "; a LAYER_NORM cannot work in place");
+    if (inst.size == 0) fail(path + ".size", "LAYER_NORM normalises rows of `size` values; size must be >= 1, got 0");
+    if (size(inst.input) != size(inst.output))
+      fail(path + ".output", "LAYER_NORM output buffer " + num(inst.output) + " has size " + num(size(inst.output)) +
+                                 " but input buffer " + num(inst.input) + " has size " + num(size(inst.input)));
+    if (size(inst.input) % inst.size != 0)
+      fail(path + ".size", "input buffer " + num(inst.input) + " has size " + num(size(inst.input)) +
+                               ", not a whole number of rows of size " + num(inst.size));
+    const auto check_vector = [&](std::size_t index, const char* key) {
+      const std::string where = path + "." + key;
+      if (index >= parameter_count())
+        fail(where, "parameters index " + num(index) + " is out of range (the model has " + num(parameter_count()) +
+                        " parameter vectors)");
+      const auto& vector = (*model_.parameters)[index];
+      if (vector.size() != inst.size)
+        fail(where, "LAYER_NORM uses parameters[" + num(index) + "] of length " + num(vector.size()) +
+                        " but its rows have size " + num(inst.size));
+    };
+    check_vector(inst.parameters_gamma, "parameters_gamma");
+    check_vector(inst.parameters_beta, "parameters_beta");
+    if (!std::isfinite(inst.epsilon) || !(inst.epsilon > 0.0f))
+      fail(path + ".epsilon", "LAYER_NORM epsilon must be a positive finite number, got " +
+                                  real(inst.epsilon));
+  }
+
   void check_usage() {
     std::vector<bool> weights_used(model_.weights.size(), false);
     std::vector<bool> parameters_used(parameter_count(), false);
@@ -494,6 +532,10 @@ class Validator {
           if (inst.parameters_max) parameters_used[*inst.parameters_max] = true;
           break;
         case InstructionType::MapTransform: maps_used[inst.map] = true; break;
+        case InstructionType::LayerNorm:
+          parameters_used[inst.parameters_gamma] = true;
+          parameters_used[inst.parameters_beta] = true;
+          break;
         default: break;
       }
     }

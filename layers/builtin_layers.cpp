@@ -7,15 +7,19 @@
 #include "instnn/layers/conv2d.hpp"
 #include "instnn/layers/dense.hpp"
 #include "instnn/layers/dropout.hpp"
+#include "instnn/layers/embedding.hpp"
 #include "instnn/layers/feature_attention.hpp"
 #include "instnn/layers/feature_select.hpp"
 #include "instnn/layers/flatten.hpp"
 #include "instnn/layers/heads.hpp"
+#include "instnn/layers/layer_normalization.hpp"
 #include "instnn/layers/merge.hpp"
 #include "instnn/layers/pooling.hpp"
 #include "instnn/layers/recurrent.hpp"
 #include "instnn/layers/reduce_sum.hpp"
+#include "instnn/layers/reshape.hpp"
 #include "instnn/layers/scale_shift.hpp"
+#include "instnn/layers/sequence_pooling.hpp"
 
 namespace instnn {
 
@@ -51,12 +55,16 @@ const LayerFactories& builtin_layers() {
     f["Shift"] = f["ShiftVectorized"] = Shift::from_config;
     f["Clip"] = f["ClipVectorized"] = Clip::from_config;
     f["CategoryEmbedding"] = CategoryEmbedding::from_config;
-    f["CategoryEmbeddings"] = f["MultiIdEmbeddings"] = CategoryEmbeddings::from_config;
-    f["FeatureAttention"] = FeatureAttention::from_config;
-    // Sequences.
+    f["Embedding"] = Embedding::from_config;
+    f["GlobalAveragePooling1D"] = GlobalAveragePooling1D::from_config;
+    f["GlobalMaxPooling1D"] = GlobalMaxPooling1D::from_config;
+    f["LayerNormalization"] = LayerNormalization::from_config;
+    f["Reshape"] = Reshape::from_config;
     f["SimpleRNN"] = SimpleRNN::from_config;
     f["GRU"] = GRU::from_config;
     f["LSTM"] = LSTM::from_config;
+    f["CategoryEmbeddings"] = f["MultiIdEmbeddings"] = CategoryEmbeddings::from_config;
+    f["FeatureAttention"] = FeatureAttention::from_config;
     return f;
   }();
   return factories;

@@ -10,21 +10,8 @@ if(NOT INSTNN_BASH OR NOT INSTNN_PYTHON3)
   return()
 endif()
 
-set(_cli_table_work ${PROJECT_BINARY_DIR}/cli_table)
-foreach(step setup evaluate export_predict regression multiclass graph_config errors
-             resume cleanup)
-  add_test(NAME cli_table_${step}
-           COMMAND ${INSTNN_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_table.sh
-                   $<TARGET_FILE:instnn_cli> ${_cli_table_work} ${step})
-  set_tests_properties(cli_table_${step} PROPERTIES LABELS "cli;train;table" TIMEOUT 300)
-  if(step STREQUAL "setup")
-    set_tests_properties(cli_table_${step} PROPERTIES FIXTURES_SETUP cli_table)
-  elseif(step STREQUAL "cleanup")
-    set_tests_properties(cli_table_${step} PROPERTIES FIXTURES_CLEANUP cli_table)
-  else()
-    set_tests_properties(cli_table_${step} PROPERTIES FIXTURES_REQUIRED cli_table)
-  endif()
-endforeach()
+instnn_script_steps(cli_table ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_table.sh "cli;train;table"
+                    setup evaluate export_predict regression multiclass graph_config errors resume cleanup)
 
 # examples/credit_scoring on a generated credit-like CSV (German credit
 # itself is downloaded by scripts/fetch-tabular.sh, which tests must not

@@ -23,6 +23,7 @@
 #include "instnn/layers/feature_attention.hpp"
 #include "instnn/layers/merge.hpp"
 #include "instnn/layers/scale_shift.hpp"
+#include "support/export_check.hpp"
 #include "support/grad_check.hpp"
 
 namespace instnn {
@@ -32,6 +33,9 @@ using ::testing::HasSubstr;
 using inference::InstructionType;
 using testing::check_layer_gradients;
 using testing::check_multi_input_gradients;
+using testing::count_type;
+using testing::random_rows;
+using testing::train_and_export;
 using testing::GradCheckOptions;
 
 class TabularLayers : public ::testing::TestWithParam<std::string> {
@@ -237,51 +241,6 @@ TEST(TabularLayerConfigs, RoundTripThroughTheBuiltinFactories) {
 }
 
 // ---- export: instnn's engine reproduces the inference forward ----
-
-// Trains `m` briefly on random regression data (so the parameters leave
-// their initial values), exports it with `rows` as the validation inputs,
-// and checks that instnn's engine gives the model's predictions, row by row.
-ExportResult train_and_export(Model& m, const Tensor& rows, const std::string& backend,
-                              ExportTarget target = ExportTarget::Auto, const Tensor* train_x = nullptr) {
-  m.compile({.optimizer = nlohmann::json{{"type", "adam"}, {"learning_rate", 0.05}}, .loss = "mse",
-             .backend = backend, .seed = 5});
-  const Tensor& x = train_x ? *train_x : rows;
-  Tensor y(Shape{x.dim(0), std::int64_t(m.output_size())});
-  Rng rng(9);
-  for (float& v : y.span()) v = rng.uniform(-1.0f, 1.0f);
-  FitOptions fit;
-  fit.epochs = 5;
-  fit.batch_size = 4;
-  fit.verbose = 0;
-  m.fit(TensorDataSource(x, y), fit);
-  ExportOptions o;
-  o.target = target;
-  o.validation_inputs = &rows;
-  ExportResult r = export_instructions(m, o);
-  auto engine = inference::InstructionModel::load_string(inference::write_model_json(r.model));
-  const Tensor expected = m.predict(rows);
-  const std::size_t F = std::size_t(rows.dim(1)), out = m.output_size();
-  for (std::int64_t i = 0; i < rows.dim(0); ++i) {
-    const std::vector<float> got = engine.predict(std::span<const float>(rows.data() + std::size_t(i) * F, F));
-    EXPECT_EQ(got.size(), out);
-    for (std::size_t j = 0; j < std::min(out, got.size()); ++j)
-      EXPECT_NEAR(got[j], expected[std::size_t(i) * out + j], 1e-5 + 1e-5 * std::fabs(expected[std::size_t(i) * out + j]))
-          << "row " << i << " output " << j;
-  }
-  return r;
-}
-
-Tensor random_rows(std::int64_t n, std::int64_t f, std::uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  Tensor t(Shape{n, f});
-  Rng rng(seed);
-  for (float& v : t.span()) v = rng.uniform(lo, hi);
-  return t;
-}
-
-std::size_t count_type(const ExportResult& r, InstructionType type) {
-  return std::size_t(std::count_if(r.model.instructions.begin(), r.model.instructions.end(),
-                                   [&](const inference::Instruction& i) { return i.type == type; }));
-}
 
 class TabularExport : public ::testing::TestWithParam<std::string> {};
 

@@ -13,16 +13,6 @@
 
 namespace instnn::cli {
 
-namespace {
-std::vector<std::string> split_names(const std::string& list) {
-  std::vector<std::string> names;
-  std::stringstream in(list);
-  for (std::string name; std::getline(in, name, ',');)
-    if (!name.empty()) names.push_back(name);
-  return names;
-}
-}  // namespace
-
 void register_export(CLI::App& app) {
   struct Args {
     std::string checkpoint, out = "model.json", target = "auto", features;
@@ -34,7 +24,7 @@ void register_export(CLI::App& app) {
   cmd->add_option("checkpoint", args->checkpoint, "checkpoint written by instnn train")->required();
   cmd->add_option("-o,--output", args->out, "JSON file to write")->capture_default_str();
   cmd->add_option("--target", args->target,
-                  "portable (every engine), native (instnn's engine: CONV2D, MAX_POOL2D) or auto")
+                  "portable (every engine), native (instnn's engine: CONV2D, MAX_POOL2D, LAYER_NORM) or auto")
       ->check(one_of({"auto", "portable", "native"}))
       ->capture_default_str();
   cmd->add_option("--validation-samples", args->validation_samples,
@@ -52,7 +42,7 @@ void register_export(CLI::App& app) {
     ExportOptions o;
     o.target = parse_export_target(args->target);
     o.validation_samples = args->validation_samples;
-    o.features = split_names(args->features);
+    o.features = split_list(args->features);
     Tensor raw;
     const std::optional<TableSchema> schema = table_schema(model);
     if (schema) {

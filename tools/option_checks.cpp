@@ -155,4 +155,12 @@ std::string usage_message(const CLI::ParseError& error) {
   return what;
 }
 
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> names;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');)
+    if (!name.empty()) names.push_back(name);
+  return names;
+}
+
 }  // namespace instnn::cli

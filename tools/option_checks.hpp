@@ -24,6 +24,9 @@ CLI::Validator positive_number();
 CLI::Validator number_in(double lo, double hi);
 CLI::Validator one_of(std::vector<std::string> choices);
 
+// "a,b,,c" -> {"a", "b", "c"}: the comma-separated lists of names options take.
+std::vector<std::string> split_list(const std::string& list);
+
 // The message for a CLI11 parse error, without the "instnn <cmd>: " prefix
 // ("--data is required", "unknown option --foo").
 std::string usage_message(const CLI::ParseError& error);

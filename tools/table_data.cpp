@@ -7,17 +7,6 @@
 
 namespace instnn::cli {
 
-namespace {
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> names;
-  std::stringstream in(list);
-  for (std::string name; std::getline(in, name, ',');)
-    if (!name.empty()) names.push_back(name);
-  return names;
-}
-
-}  // namespace
-
 CsvHeader parse_header_option(const std::string& value) {
   if (value == "yes") return CsvHeader::Present;
   if (value == "no") return CsvHeader::Absent;

@@ -5,7 +5,8 @@
 // blas_losses.cpp, blas_conv.cpp, blas_pool.cpp, blas_batchnorm.cpp,
 // blas_optimizers.cpp, blas_merge.cpp (merges and feature selection),
 // blas_tabular.cpp (per-column scale, clip gradient, embeddings),
-// blas_recurrent.cpp (the recurrent cells).
+// blas_sequence.cpp (layer normalisation), blas_recurrent.cpp (the
+// recurrent cells).
 #pragma once
 
 #include "instnn/backends/blas/gemm_engine.hpp"
@@ -96,6 +97,13 @@ class BlasBackend final : public Backend {
   void gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
                          const float* gates, const float* h_prev, const float* dy, int dy_stride,
                          float* dh, float* dz, int dz_stride, float* dhh) override;
+
+  void layer_norm_forward(int rows, int cols, const float* x, const float* gamma,
+                          const float* beta, float epsilon, float* y, float* mean,
+                          float* invstd) override;
+  void layer_norm_backward(int rows, int cols, const float* x, const float* gamma,
+                           const float* mean, const float* invstd, const float* dy, float* dx,
+                           float* dgamma, float* dbeta, float grad_beta) override;
 
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;

@@ -282,6 +282,60 @@ void ReferenceBackend::embedding_lookup_backward(int rows, int vocabulary, int d
     }
 }
 
+// ---- layer normalisation ----
+
+void ReferenceBackend::layer_norm_forward(int rows, int cols, const float* x, const float* gamma,
+                                          const float* beta, float epsilon, float* y, float* mean,
+                                          float* invstd) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + std::size_t(r) * cols;
+    double sum = 0;
+    for (int c = 0; c < cols; ++c) sum += xr[c];
+    const double mu = sum / cols;
+    double sq = 0;
+    for (int c = 0; c < cols; ++c) sq += (xr[c] - mu) * (xr[c] - mu);
+    const double is = 1.0 / std::sqrt(sq / cols + double(epsilon));
+    mean[r] = float(mu);
+    invstd[r] = float(is);
+    for (int c = 0; c < cols; ++c)
+      y[std::size_t(r) * cols + c] = float((xr[c] - mu) * is * gamma[c] + beta[c]);
+  }
+}
+
+void ReferenceBackend::layer_norm_backward(int rows, int cols, const float* x, const float* gamma,
+                                           const float* mean, const float* invstd, const float* dy,
+                                           float* dx, float* dgamma, float* dbeta,
+                                           float grad_beta) {
+  const auto xhat = [&](int r, int c) {
+    return (double(x[std::size_t(r) * cols + c]) - mean[r]) * invstd[r];
+  };
+  for (int c = 0; c < cols; ++c) {
+    double sg = 0, sb = 0;
+    for (int r = 0; r < rows; ++r) {
+      sg += double(dy[std::size_t(r) * cols + c]) * xhat(r, c);
+      sb += dy[std::size_t(r) * cols + c];
+    }
+    dgamma[c] = with_beta(sg, grad_beta, dgamma[c]);
+    dbeta[c] = with_beta(sb, grad_beta, dbeta[c]);
+  }
+  if (dx == nullptr) return;
+  // dx = invstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma.
+  for (int r = 0; r < rows; ++r) {
+    double mg = 0, mgx = 0;
+    for (int c = 0; c < cols; ++c) {
+      const double g = double(dy[std::size_t(r) * cols + c]) * gamma[c];
+      mg += g;
+      mgx += g * xhat(r, c);
+    }
+    mg /= cols;
+    mgx /= cols;
+    for (int c = 0; c < cols; ++c) {
+      const double g = double(dy[std::size_t(r) * cols + c]) * gamma[c];
+      dx[std::size_t(r) * cols + c] = float(invstd[r] * (g - mg - xhat(r, c) * mgx));
+    }
+  }
+}
+
 // ---- softmax and losses ----
 
 // ---- recurrent cells: per sample b, per unit j; sums in double ----

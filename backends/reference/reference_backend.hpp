@@ -76,6 +76,13 @@ class ReferenceBackend final : public Backend {
                          const float* gates, const float* h_prev, const float* dy, int dy_stride,
                          float* dh, float* dz, int dz_stride, float* dhh) override;
 
+  void layer_norm_forward(int rows, int cols, const float* x, const float* gamma,
+                          const float* beta, float epsilon, float* y, float* mean,
+                          float* invstd) override;
+  void layer_norm_backward(int rows, int cols, const float* x, const float* gamma,
+                           const float* mean, const float* invstd, const float* dy, float* dx,
+                           float* dgamma, float* dbeta, float grad_beta) override;
+
   void softmax(int rows, int cols, const float* x, float* y) override;
   void softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) override;
   float softmax_cross_entropy(int rows, int cols, const float* logits, const std::int32_t* labels,

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <ostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "instnn/inference/error.hpp"
 #include "instnn/inference/instruction_model.hpp"
 
 namespace instnn::inference::testing {
@@ -40,6 +43,29 @@ inline nlohmann::ordered_json base_model() {
     "weights": [[[1, 2], [3, 4], [5, 6]], [[1, 1, 1]]],
     "bias": [[0, 0, 0], [0]],
     "parameters": []})");
+}
+
+// A model that must not load: a change to a valid model and the parts the
+// FormatError's message must contain (the JSON path, both sides).
+struct RejectCase {
+  std::string name;
+  std::function<void(nlohmann::ordered_json&)> mutate;
+  std::vector<std::string> message_parts;
+};
+
+inline void PrintTo(const RejectCase& c, std::ostream* os) { *os << c.name; }
+
+// Applies c.mutate to `model` and expects the load to fail with every part
+// of c.message_parts in the message.
+inline void expect_rejected(nlohmann::ordered_json model, const RejectCase& c) {
+  c.mutate(model);
+  try {
+    load_json(model);
+    FAIL() << "loaded: " << model.dump();
+  } catch (const FormatError& e) {
+    const std::string message = e.what();
+    for (const auto& part : c.message_parts) EXPECT_NE(message.find(part), std::string::npos) << message;
+  }
 }
 
 }  // namespace instnn::inference::testing
