@@ -8,7 +8,6 @@ namespace instnn {
 
 namespace {
 constexpr const char* kMetadataKey = "table";
-
 }  // namespace
 
 void set_table_schema(Model& model, const TableSchema& schema) {
