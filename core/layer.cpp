@@ -123,6 +123,13 @@ void Layer::check_output_grad(const Tensor& y, const Tensor& dy) const {
     check_shape(y.shape(), dy.shape(), (label() + " output gradient").c_str());
 }
 
+bool Layer::start_backward(bool forwarded, const Tensor& y, const Tensor& dy, bool need_dx, Tensor& dx) const {
+  INSTNN_CHECK(forwarded, ConfigError, label(), ": backward before forward");
+  check_output_grad(y, dy);
+  if (!need_dx) dx.resize(Shape{0});
+  return need_dx;
+}
+
 void Layer::mark_built(const Shape& input_shape) {
   input_shapes_.assign(1, input_shape);
   built_ = true;

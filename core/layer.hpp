@@ -208,6 +208,10 @@ class Layer {
   // Checks that dy has the shape of the output y (message built only on
   // failure: this runs every batch).
   void check_output_grad(const Tensor& y, const Tensor& dy) const;
+  // The start of a backward() whose input gradient is a plain copy or
+  // scatter of dy: checks that forward ran (`forwarded`) and dy's shape;
+  // returns false, with dx emptied, when no input gradient is wanted.
+  bool start_backward(bool forwarded, const Tensor& y, const Tensor& dy, bool need_dx, Tensor& dx) const;
   void mark_built(const Shape& input_shape);
   void mark_built_inputs(std::span<const Shape> input_shapes);
   // "Add 'res'": how messages name this layer.

@@ -35,12 +35,7 @@ const Tensor& FeatureSelection::forward(const Tensor& x, Mode) {
 
 const Tensor& FeatureSelection::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.batch >= 0, ConfigError, label(), ": backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.batch >= 0, s.y, dy, need_dx, dx_)) return dx_;
   const int features = static_cast<int>(input_shape()[0]);
   dx_.resize(Shape{s.batch, features});
   select_backward(s.batch, features, dy.data(), dx_.data());

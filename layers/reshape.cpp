@@ -72,12 +72,7 @@ const Tensor& Reshape::forward(const Tensor& x, Mode) {
 
 const Tensor& Reshape::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.batch >= 0, ConfigError, label(), ": backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.batch >= 0, s.y, dy, need_dx, dx_)) return dx_;
   dx_.resize(with_batch(s.batch, input_shape()));
   if (dy.size() > 0) std::memcpy(dx_.data(), dy.data(), dy.size() * sizeof(float));
   return dx_;

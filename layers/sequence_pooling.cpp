@@ -47,12 +47,7 @@ const Tensor& GlobalPooling1D::forward(const Tensor& x, Mode) {
 
 const Tensor& GlobalPooling1D::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.batch >= 0, ConfigError, label(), ": backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.batch >= 0, s.y, dy, need_dx, dx_)) return dx_;
   dx_.resize(Shape{s.batch, geometry_.height, geometry_.width});
   if (max_)
     backend().maxpool2d_backward(geometry_, s.batch, dy.data(), s.argmax.data(), dx_.data());
