@@ -104,6 +104,13 @@ struct RmspropHyper {
   float epsilon = 1e-7f;
 };
 
+// The recurrent layers (layers/recurrent.hpp); their gates per step: 1, 3
+// (z, r, n), 4 (i, f, c, o).
+enum class RecurrentKind { SimpleRNN, GRU, LSTM };
+inline int recurrent_gates(RecurrentKind kind) {
+  return kind == RecurrentKind::SimpleRNN ? 1 : kind == RecurrentKind::GRU ? 3 : 4;
+}
+
 // One time step of a recurrent cell over `batch` sequences of `units`
 // units (SimpleRNN, GRU, LSTM; Keras's activation defaults).
 struct RecurrentCell {

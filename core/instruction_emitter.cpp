@@ -140,6 +140,7 @@ void InstructionEmitter::emit_op(const LoweredOp& op) {
     case Kind::MultiplyHeads: return heads(op);
     case Kind::ReduceSum: return reduce_sum(op);
     case Kind::Gather: return gather(op);
+    case Kind::Recurrent: return recurrent(op);
     case Kind::Instruction: return instruction(op);
     case Kind::BatchNorm: break;
   }

@@ -108,6 +108,7 @@ class InstructionEmitter {
   void heads(const LoweredOp& op);
   void reduce_sum(const LoweredOp& op);
   void gather(const LoweredOp& op);
+  void recurrent(const LoweredOp& op);  // core/recurrent_unroll.cpp
   void instruction(const LoweredOp& op);
   // The inputs of an elementwise merge in one layout (channel-major unless
   // all share the position-major one).

@@ -9,6 +9,7 @@ std::string_view lowered_kind_name(LoweredOp::Kind kind) {
   switch (kind) {
     case K::Dense: return "Dense";
     case K::Conv2D: return "Conv2D";
+    case K::Recurrent: return "Recurrent";
     case K::MaxPool2D: return "MaxPool2D";
     case K::AvgPool2D: return "AvgPool2D";
     case K::BatchNorm: return "BatchNorm";

@@ -62,6 +62,7 @@ struct LoweredOp {
     MultiplyHeads,  // MULTIPLY_BUFFER_HEADS (inputs: data, heads)
     ReduceSum,    // REDUCE_SUM into a 1-value result
     Gather,       // out[j] = in[indexes[j]]: COPY_MASKED (COPY when it is the whole input)
+    Recurrent,    // SimpleRNN / GRU / LSTM unrolled over its steps (core/recurrent_unroll.cpp)
     // A format instruction as the layer wrote it (Lowering::instruction).
     Instruction,
   };
@@ -82,6 +83,18 @@ struct LoweredOp {
   int rows = 0, cols = 0;
   Conv2DGeometry conv;
   Pool2DGeometry pool;
+  // Recurrent: weights is the kernel [features][G * units] and bias its
+  // [G * units], in Keras's layout (layers/recurrent.hpp); these are the
+  // rest of the layer.
+  struct RecurrentSpec {
+    RecurrentKind kind = RecurrentKind::LSTM;
+    int steps = 0, features = 0, units = 0;
+    bool return_sequences = false, go_backwards = false;
+    ActivationSpec activation{ActivationKind::Tanh};
+    ActivationSpec recurrent_activation{ActivationKind::Sigmoid};
+    std::vector<float> recurrent_kernel;  // [units][G * units]
+    std::vector<float> recurrent_bias;    // GRU: [G * units], inside r * (h R + b_rec)
+  } recurrent;
   // Activation (standalone, or fused into Dense/Conv2D).
   std::optional<ActivationSpec> activation;
   // Dense only: its DOT applies SOFTMAX (a fused Softmax head).
@@ -106,6 +119,7 @@ struct LoweredOp {
   inference::Instruction instruction;
   InstructionData instruction_data;
 
+  // Weights an Affine or activation after it may fold into.
   bool has_weights() const { return kind == Kind::Dense || kind == Kind::Conv2D; }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "instnn/core/error.hpp"
+#include "instnn/core/lowering.hpp"
 #include "instnn/layers/config_reader.hpp"
 
 namespace instnn {
@@ -61,14 +62,7 @@ Recurrent::Recurrent(RecurrentKind kind, const RecurrentOptions& options, std::s
 
 std::string Recurrent::type() const { return kind_name(kind_); }
 
-int Recurrent::gates() const {
-  switch (kind_) {
-    case RecurrentKind::SimpleRNN: return 1;
-    case RecurrentKind::GRU: return 3;
-    case RecurrentKind::LSTM: return 4;
-  }
-  return 1;
-}
+int Recurrent::gates() const { return recurrent_gates(kind_); }
 
 std::unique_ptr<Layer> Recurrent::from_config(RecurrentKind kind, const nlohmann::json& config) {
   ConfigReader r(config, kind_name(kind));
@@ -288,6 +282,31 @@ const Tensor& Recurrent::backward(const Tensor& dy, bool need_dx) {
   be.gemm(Transpose::No, Transpose::Yes, n * steps, in, width, 1.0f, dz_.data(), width,
           kernel_.value.data(), width, 0.0f, dx_.data(), in);
   return dx_;
+}
+
+void Recurrent::lower(Lowering& lowering) const {
+  LoweredOp op;
+  op.kind = LoweredOp::Kind::Recurrent;
+  op.output_shape = output_shape();
+  const int width = gates() * options_.units_;
+  op.weights.assign(kernel_.value.data(), kernel_.value.data() + kernel_.value.size());
+  op.bias.assign(bias_.value.data(), bias_.value.data() + width);  // GRU: row 0, the input bias
+  op.rows = width;
+  op.cols = features();
+  LoweredOp::RecurrentSpec& r = op.recurrent;
+  r.kind = kind_;
+  r.steps = steps();
+  r.features = features();
+  r.units = options_.units_;
+  r.return_sequences = options_.return_sequences_;
+  r.go_backwards = options_.go_backwards_;
+  r.activation = options_.activation_;
+  r.recurrent_activation = options_.recurrent_activation_;
+  r.recurrent_kernel.assign(recurrent_kernel_.value.data(),
+                            recurrent_kernel_.value.data() + recurrent_kernel_.value.size());
+  if (kind_ == RecurrentKind::GRU)
+    r.recurrent_bias.assign(bias_.value.data() + width, bias_.value.data() + 2 * width);
+  lowering.add(std::move(op));
 }
 
 }  // namespace instnn

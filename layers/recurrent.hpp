@@ -39,8 +39,6 @@
 
 namespace instnn {
 
-enum class RecurrentKind { SimpleRNN, GRU, LSTM };
-
 class RecurrentOptions {
  public:
   explicit RecurrentOptions(int units);
@@ -76,6 +74,8 @@ class Recurrent : public Layer {
   const Tensor& backward(const Tensor& dy, bool need_dx) override;
   std::vector<Parameter*> params() override { return {&kernel_, &recurrent_kernel_, &bias_}; }
   nlohmann::json config() const override;
+  // Unrolled over the steps in standard instructions (core/recurrent_unroll.cpp).
+  void lower(Lowering& lowering) const override;
 
   RecurrentKind kind() const { return kind_; }
   const RecurrentOptions& options() const { return options_; }
