@@ -43,6 +43,12 @@ if(INSTNN_PYTHON3)
                    -DWORK=${PROJECT_BINARY_DIR}/example_residual_mlp
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_residual_mlp.cmake)
   set_tests_properties(example_residual_mlp_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
+  add_test(NAME example_sequence_mnist_trains_exports_serves
+           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_sequence_mnist> -DPYTHON=${INSTNN_PYTHON3}
+                   -DWRITER=${CMAKE_CURRENT_SOURCE_DIR}/cli/write_idx_dataset.py
+                   -DWORK=${PROJECT_BINARY_DIR}/example_sequence_mnist
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_sequence_mnist.cmake)
+  set_tests_properties(example_sequence_mnist_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
 endif()
 # Two named inputs, two towers, Multiply and Concatenate: trains on its own
 # synthetic pairs, exports, and the engine must serve what the model predicts.

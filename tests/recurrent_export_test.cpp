@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 #include <string>
 #include <tuple>
@@ -13,6 +14,7 @@
 #include "instnn/core/error.hpp"
 #include "instnn/core/exporter.hpp"
 #include "instnn/core/model.hpp"
+#include "instnn/core/sequential.hpp"
 #include "instnn/inference/instruction_model.hpp"
 #include "instnn/layers/dense.hpp"
 #include "instnn/layers/embedding.hpp"
@@ -134,6 +136,20 @@ TEST(RecurrentExport, ALayerAppliedTwiceIsOneSetOfMatrices) {
   EXPECT_EQ(r.model.weights.size(), 4u + 2u);
   const std::multiset<std::size_t> dots = dot_weights(r);
   for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(dots.count(k), k == 1 ? 6u : 8u);  // 4 steps x 2 applications
+}
+
+TEST(RecurrentExport, TheSequenceExampleConfigIsTheSeqWorkload) {
+  // examples/sequence_mnist/seq.json, what `instnn train --model` reads.
+  std::ifstream in(std::string(INSTNN_SOURCE_DIR) + "/examples/sequence_mnist/seq.json");
+  ASSERT_TRUE(in.good());
+  Sequential m = Sequential::from_config(nlohmann::json::parse(in));
+  m.compile({.loss = "softmax_cross_entropy", .backend = "reference"});
+  EXPECT_EQ(m.output_size(), 10u);
+  const std::string summary = m.summary();
+  EXPECT_THAT(summary, HasSubstr("Reshape"));
+  EXPECT_THAT(summary, HasSubstr("LSTM"));
+  // 4 x 128 x (28 + 128 + 1) + 10 x 129 parameters.
+  EXPECT_THAT(summary, HasSubstr("Total params: 81674"));
 }
 
 TEST(RecurrentExport, AnActivationWithoutAFormatInstructionIsAClearError) {

@@ -167,6 +167,39 @@ JSON
       >"$work/graph_resume.log" 2>&1 || fail "resume of a graph exited with $?"
   ;;
 
+sequence_models)
+  # A GRU and a SimpleRNN reading the 8x8 images row by row (8 steps of 8
+  # pixels): train, export portable (unrolled), validate, check on the test
+  # set, and predict a CSV of pixel rows; the engine's classes are the model's.
+  for cell in GRU SimpleRNN; do
+    cat >"$work/$cell.json" <<JSON
+{"input_shape": [64],
+ "layers": [{"type": "Reshape", "target_shape": [8, 8]},
+            {"type": "$cell", "units": 12, "go_backwards": true},
+            {"type": "Dense", "units": 4}]}
+JSON
+    "$cli" train --model "$work/$cell.json" --data "$work/data" --epochs 2 --batch-size 25 --threads 1 \
+        --out "$work/$cell.ckpt" --quiet >"$work/${cell}_train.log" 2>&1 || fail "train of the $cell exited with $?"
+    "$cli" export "$work/$cell.ckpt" --output "$work/${cell}_model.json" --target portable \
+        >"$work/${cell}_export.log" 2>&1 || fail "export of the $cell exited with $?"
+    "$cli" validate "$work/${cell}_model.json" >"$work/${cell}_validate.log" 2>&1 || fail "validate exited with $?"
+    grep -q "OK: 64 inputs, 4 outputs" "$work/${cell}_validate.log" || fail "validate does not say OK"
+    "$cli" check "$work/$cell.ckpt" "$work/${cell}_model.json" --data "$work/data" >"$work/${cell}_check.log" 2>&1 ||
+      fail "check of the $cell exited with $?"
+    python3 - "$work/data" "$work/${cell}_rows.csv" <<'PY'
+import sys
+# The first 10 test images as CSV rows of 64 pixels in [0, 1].
+data = open(sys.argv[1] + "/t10k-images-idx3-ubyte", "rb").read()[16:]
+with open(sys.argv[2], "w") as f:
+    for i in range(10):
+        f.write(",".join(str(b / 255) for b in data[i * 64:(i + 1) * 64]) + "\n")
+PY
+    "$cli" predict "$work/${cell}_model.json" --input "$work/${cell}_rows.csv" >"$work/${cell}_predict.log" \
+        2>&1 || fail "predict with the $cell exited with $?"
+    [[ $(grep -c . "$work/${cell}_predict.log") -ge 10 ]] || fail "predict did not score 10 rows"
+  done
+  ;;
+
 graph_two_inputs_on_images)
   cat >"$work/two_inputs.json" <<'JSON'
 {"inputs": [{"name": "left", "shape": [32]}, {"name": "right", "shape": [32]}],
