@@ -37,12 +37,7 @@ const Tensor& Activation::forward(const Tensor& x, Mode) {
 
 const Tensor& Activation::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.x != nullptr, ConfigError, "Activation '", name(), "': backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.x != nullptr, s.y, dy, need_dx, dx_)) return dx_;
   dx_.resize(dy.shape());
   backend().activation_backward(spec_, dy.size(), s.x->data(), s.y.data(), dy.data(), dx_.data());
   return dx_;

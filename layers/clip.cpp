@@ -49,12 +49,7 @@ const Tensor& Clip::forward(const Tensor& x, Mode) {
 
 const Tensor& Clip::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.x != nullptr, ConfigError, label(), ": backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.x != nullptr, s.y, dy, need_dx, dx_)) return dx_;
   dx_.resize(dy.shape());
   backend().clip_backward(dy.size(), lo(), hi(), s.x->data(), dy.data(), dx_.data());
   return dx_;

@@ -46,12 +46,7 @@ const Tensor& Dropout::forward(const Tensor& x, Mode mode) {
 
 const Tensor& Dropout::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.has_forward, ConfigError, "Dropout '", name(), "': backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.has_forward, s.y, dy, need_dx, dx_)) return dx_;
   dx_.resize(dy.shape());
   if (s.mode == Mode::Infer) {
     // The identity's gradient.

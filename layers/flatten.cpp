@@ -36,12 +36,7 @@ const Tensor& Flatten::forward(const Tensor& x, Mode) {
 
 const Tensor& Flatten::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.batch >= 0, ConfigError, "Flatten '", name(), "': backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.batch >= 0, s.y, dy, need_dx, dx_)) return dx_;
   Shape batch_input;
   batch_input.push_back(s.batch);
   for (int i = 0; i < input_shape().rank(); ++i) batch_input.push_back(input_shape()[i]);

@@ -101,13 +101,8 @@ const Tensor& MaxPool2D::forward(const Tensor& x, Mode) {
 
 const Tensor& MaxPool2D::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.has_forward, ConfigError, "MaxPool2D '", name(), "': backward before forward");
-  check_output_grad(s.y, dy);
+  if (!start_backward(s.has_forward, s.y, dy, need_dx, dx_)) return dx_;
   const int n = static_cast<int>(dy.dim(0));
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
   dx_.resize(Shape{n, geometry_.channels, geometry_.height, geometry_.width});
   backend().maxpool2d_backward(geometry_, n, dy.data(), s.argmax.data(), dx_.data());
   return dx_;
@@ -133,13 +128,7 @@ const Tensor& AveragePooling2D::forward(const Tensor& x, Mode) {
 
 const Tensor& AveragePooling2D::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.batch >= 0, ConfigError, "AveragePooling2D '", name(),
-               "': backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.batch >= 0, s.y, dy, need_dx, dx_)) return dx_;
   dx_.resize(Shape{s.batch, geometry_.channels, geometry_.height, geometry_.width});
   backend().avgpool2d_backward(geometry_, s.batch, dy.data(), dx_.data());
   return dx_;

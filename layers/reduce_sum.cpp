@@ -28,12 +28,7 @@ const Tensor& ReduceSum::forward(const Tensor& x, Mode) {
 
 const Tensor& ReduceSum::backward(const Tensor& dy, bool need_dx) {
   const Saved& s = saved_.at(application());
-  INSTNN_CHECK(s.x != nullptr, ConfigError, label(), ": backward before forward");
-  check_output_grad(s.y, dy);
-  if (!need_dx) {
-    dx_.resize(Shape{0});
-    return dx_;
-  }
+  if (!start_backward(s.x != nullptr, s.y, dy, need_dx, dx_)) return dx_;
   dx_.resize(s.x->shape());
   backend().heads_broadcast(static_cast<int>(dy.dim(0)), 1, static_cast<int>(input_shape().size()),
                             dy.data(), dx_.data());
