@@ -31,24 +31,33 @@ set_tests_properties(example_csv_classifier_trains_and_exports PROPERTIES LABELS
 # directory (tests/cli/write_idx_dataset.py), as it would on MNIST.
 find_program(INSTNN_PYTHON3 python3)
 if(INSTNN_PYTHON3)
+  # Quick start: 8x8 images, so 64 floats in; 4 classes in the data, 10 outputs.
+  # Residual MLP: 3 epochs; the summary connects res1 to h1 and h2.
+  # Sequence MNIST: 8 steps of 8 pixels into an LSTM of 16 units, 2 epochs;
+  # 4 gates x 8 steps minus the first step's forget gate, + the head: 32
+  # DOTs over 5 matrices; the engine serves the model within 1e-5.
+  set(idx_example_args
+      "-DPYTHON=${INSTNN_PYTHON3}" "-DWRITER=${CMAKE_CURRENT_SOURCE_DIR}/cli/write_idx_dataset.py")
   add_test(NAME example_quick_start_trains_exports_serves
-           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_quick_start> -DPYTHON=${INSTNN_PYTHON3}
-                   -DWRITER=${CMAKE_CURRENT_SOURCE_DIR}/cli/write_idx_dataset.py
+           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_quick_start> ${idx_example_args}
                    -DWORK=${PROJECT_BINARY_DIR}/example_quick_start
-                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_quick_start.cmake)
-  set_tests_properties(example_quick_start_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
+                   "-DEXPECT_REGEX=\ntest accuracy [01]\\.[0-9][0-9][0-9][0-9]; [^\n]*model\\.json says test image 0 is a [0-9] \\(p = [01]\\.[0-9][0-9][0-9]\\), its label is [0-3]\n$"
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_idx_example.cmake)
   add_test(NAME example_residual_mlp_trains_exports_serves
-           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_residual_mlp> -DPYTHON=${INSTNN_PYTHON3}
-                   -DWRITER=${CMAKE_CURRENT_SOURCE_DIR}/cli/write_idx_dataset.py
-                   -DWORK=${PROJECT_BINARY_DIR}/example_residual_mlp
-                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_residual_mlp.cmake)
-  set_tests_properties(example_residual_mlp_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
+           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_residual_mlp> ${idx_example_args}
+                   -DWORK=${PROJECT_BINARY_DIR}/example_residual_mlp -DARGS=3
+                   "-DSUMMARY_REGEX=res1 \\(Add\\)[^\n]*h1, h2\n"
+                   "-DEXPECT_REGEX=\ntest accuracy: ([01]\\.[0-9]+)\nexported [^\n]*model\\.json: [0-9]+ instructions, [0-9]+ buffers\nengine test accuracy: ([01]\\.[0-9]+)\n$"
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_idx_example.cmake)
   add_test(NAME example_sequence_mnist_trains_exports_serves
-           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_sequence_mnist> -DPYTHON=${INSTNN_PYTHON3}
-                   -DWRITER=${CMAKE_CURRENT_SOURCE_DIR}/cli/write_idx_dataset.py
-                   -DWORK=${PROJECT_BINARY_DIR}/example_sequence_mnist
-                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_sequence_mnist.cmake)
-  set_tests_properties(example_sequence_mnist_trains_exports_serves PROPERTIES LABELS "examples" TIMEOUT 300)
+           COMMAND ${CMAKE_COMMAND} -DEXAMPLE=$<TARGET_FILE:example_sequence_mnist> ${idx_example_args}
+                   -DWORK=${PROJECT_BINARY_DIR}/example_sequence_mnist "-DARGS=2|16"
+                   "-DSUMMARY_REGEX=lstm \\(LSTM\\)"
+                   "-DEXPECT_REGEX=\ntest accuracy: ([01]\\.[0-9]+)\nexported [^\n]*model\\.json: [0-9]+ instructions \\(32 DOT over 5 weight matrices\\), [0-9]+ buffers\nengine test accuracy: ([01]\\.[0-9]+) \\(max \\|model - engine\\| [0-9.]+e-[0-9]+ over 100 images\\)\n$"
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_idx_example.cmake)
+  set_tests_properties(example_quick_start_trains_exports_serves example_residual_mlp_trains_exports_serves
+                       example_sequence_mnist_trains_exports_serves
+                       PROPERTIES LABELS "examples" TIMEOUT 300)
 endif()
 # Two named inputs, two towers, Multiply and Concatenate: trains on its own
 # synthetic pairs, exports, and the engine must serve what the model predicts.
