@@ -1,12 +1,7 @@
 # End-to-end tests of `instnn train` (--history, --validation-split) and
 # `instnn evaluate` (text, --json, errors) on a tiny generated data set. The
 # setup test writes the data and a trained checkpoint the others read.
-if(NOT TARGET instnn_cli)
-  return()
-endif()
-find_program(INSTNN_BASH bash)
-find_program(INSTNN_PYTHON3 python3)
-if(NOT INSTNN_BASH OR NOT INSTNN_PYTHON3)
+if(NOT INSTNN_SCRIPT_TESTS)
   return()
 endif()
 

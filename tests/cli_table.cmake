@@ -1,12 +1,7 @@
 # End-to-end tests of the tabular command line (tests/cli/cli_table.sh) on
 # small generated CSVs: train --csv, evaluate/check --csv, export, predict by
 # header, regression, multiclass, a graph config over named columns, errors.
-if(NOT TARGET instnn_cli)
-  return()
-endif()
-find_program(INSTNN_BASH bash)
-find_program(INSTNN_PYTHON3 python3)
-if(NOT INSTNN_BASH OR NOT INSTNN_PYTHON3)
+if(NOT INSTNN_SCRIPT_TESTS)
   return()
 endif()
 

@@ -29,7 +29,6 @@ add_test(NAME example_csv_classifier_trains_and_exports
 set_tests_properties(example_csv_classifier_trains_and_exports PROPERTIES LABELS "examples" TIMEOUT 120)
 # The quick start trains, exports and serves on a tiny generated MNIST-style
 # directory (tests/cli/write_idx_dataset.py), as it would on MNIST.
-find_program(INSTNN_PYTHON3 python3)
 if(INSTNN_PYTHON3)
   # Quick start: 8x8 images, so 64 floats in; 4 classes in the data, 10 outputs.
   # Residual MLP: 3 epochs; the summary connects res1 to h1 and h2.

@@ -1,10 +1,5 @@
 # End-to-end tests of `instnn train`: Ctrl-C saves a resumable checkpoint.
-if(NOT TARGET instnn_cli)
-  return()
-endif()
-find_program(INSTNN_BASH bash)
-find_program(INSTNN_PYTHON3 python3)
-if(INSTNN_BASH AND INSTNN_PYTHON3)
+if(INSTNN_SCRIPT_TESTS)
   add_test(NAME cli_train_interrupt_and_resume
            COMMAND ${INSTNN_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/cli/train_interrupt.sh
                    $<TARGET_FILE:instnn_cli> ${PROJECT_BINARY_DIR}/cli_train_interrupt)
