@@ -9,7 +9,7 @@
 # kernels, which slows PyTorch's GEMMs about 5x. PyTorch's best configuration
 # therefore includes OPENBLAS_CORETYPE=Cooperlake (the AVX-512 kernels), and
 # those runs are included too; instnn needs no such setting.
-#   bench/compare_training.sh mlp|cnn|bncnn [DATA_DIR] [BUILD_DIR]
+#   bench/compare_training.sh mlp|cnn|bncnn|resmlp|seq [DATA_DIR] [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-mlp}

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The MLP / CNN / BNCNN workloads (docs/design.md, "Reference workloads") in PyTorch, timed
+"""The MLP / CNN / BNCNN / RESMLP / SEQ workloads (docs/design.md, "Reference workloads") in PyTorch, timed
 like bench/workload_train (seconds of training work per epoch, median of
 epochs 2..N; test accuracy; peak RSS). Prints one JSON object.
 
@@ -50,9 +50,38 @@ class ResMLP(nn.Module):
         return self.out(r2)
 
 
+class SeqLSTM(nn.Module):
+    """SEQ: the 28 rows of an image as 28 steps -> LSTM(128), initialised as Keras's
+    (glorot_uniform kernel, orthogonal recurrent kernel, zero bias, forget bias 1)
+    so that both frameworks train the same model -> last hidden state -> Linear 128->10."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, 128, batch_first=True)
+        self.out = nn.Linear(128, 10)
+        units = 128
+        with torch.no_grad():
+            # PyTorch stacks the gates as rows (i, f, g, o), Keras as columns (i, f, c, o).
+            w = torch.empty(28, 4 * units)
+            nn.init.xavier_uniform_(w)
+            self.lstm.weight_ih_l0.copy_(w.T)
+            r = torch.empty(units, 4 * units)
+            nn.init.orthogonal_(r)
+            self.lstm.weight_hh_l0.copy_(r.T)
+            self.lstm.bias_ih_l0.zero_()
+            self.lstm.bias_hh_l0.zero_()
+            self.lstm.bias_ih_l0[units:2 * units] = 1.0
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x.reshape(-1, 28, 28))
+        return self.out(h[-1])
+
+
 def model_for(name):
     if name == "resmlp":
         return ResMLP()
+    if name == "seq":
+        return SeqLSTM()
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
                              nn.ReLU(), nn.Linear(128, 10))
@@ -76,9 +105,9 @@ def main():
     ap.add_argument("--blas-threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
-    dense = a.model in ("mlp", "resmlp")
-    epochs = a.epochs or (5 if dense else 3)
-    batch = 64 if dense else 128
+    dense = a.model in ("mlp", "resmlp", "seq")
+    epochs = a.epochs or (5 if a.model in ("mlp", "resmlp") else 3)
+    batch = 64 if a.model in ("mlp", "resmlp") else 128
 
     torch.set_num_threads(a.torch_threads)
     # Part of PyTorch's best configuration: Adam moments of rarely-active

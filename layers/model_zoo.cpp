@@ -101,7 +101,7 @@ nlohmann::json tab_model_config(const TabModelSpec& spec) {
   return {{"inputs", inputs}, {"layers", layers}, {"outputs", {"logits"}}};
 }
 
-std::vector<std::string> builtin_model_names() { return {"mlp", "cnn", "bncnn", "resmlp"}; }
+std::vector<std::string> builtin_model_names() { return {"mlp", "cnn", "bncnn", "resmlp", "seq"}; }
 
 nlohmann::json builtin_model_config(const std::string& name) {
   if (name == "mlp")
@@ -113,8 +113,14 @@ nlohmann::json builtin_model_config(const std::string& name) {
   if (name == "cnn") return cnn(false);
   if (name == "bncnn") return cnn(true);
   if (name == "resmlp") return resmlp();
+  if (name == "seq")
+    return {{"input_shape", {784}},
+            {"layers",
+             {{{"type", "Reshape"}, {"target_shape", {28, 28}}},
+              {{"type", "LSTM"}, {"units", 128}, {"return_sequences", false}},
+              {{"type", "Dense"}, {"units", 10}}}}};
   throw ConfigError("unknown built-in model '" + name +
-                    "'; expected mlp, cnn, bncnn or resmlp, or a .json model config");
+                    "'; expected mlp, cnn, bncnn, resmlp or seq, or a .json model config");
 }
 
 }  // namespace instnn

@@ -17,6 +17,9 @@ namespace instnn {
 // "resmlp": a graph config: h1 = Dense 784->128 relu, h2 = Dense 128->128
 //        relu, res1 = Add(h1, h2), h3 = Dense 128->128 relu, res2 =
 //        Add(res1, h3), Dense 128->10 (logits).
+// "seq": MNIST read row by row: Reshape (28, 28), LSTM 128 (Keras defaults,
+//        last hidden state), Dense 128->10 (logits); the same model as
+//        examples/sequence_mnist/seq.json.
 // Throws ConfigError naming the known models.
 nlohmann::json builtin_model_config(const std::string& name);
 std::vector<std::string> builtin_model_names();

@@ -19,6 +19,7 @@
 #include "instnn/layers/dense.hpp"
 #include "instnn/layers/embedding.hpp"
 #include "instnn/layers/flatten.hpp"
+#include "instnn/layers/model_zoo.hpp"
 #include "instnn/layers/recurrent.hpp"
 #include "instnn/layers/reshape.hpp"
 #include "support/export_check.hpp"
@@ -142,7 +143,10 @@ TEST(RecurrentExport, TheSequenceExampleConfigIsTheSeqWorkload) {
   // examples/sequence_mnist/seq.json, what `instnn train --model` reads.
   std::ifstream in(std::string(INSTNN_SOURCE_DIR) + "/examples/sequence_mnist/seq.json");
   ASSERT_TRUE(in.good());
-  Sequential m = Sequential::from_config(nlohmann::json::parse(in));
+  const nlohmann::json config = nlohmann::json::parse(in);
+  // The built-in "seq" (instnn train --model seq, bench/workload_train) is the same model.
+  EXPECT_EQ(builtin_model_config("seq"), config);
+  Sequential m = Sequential::from_config(config);
   m.compile({.loss = "softmax_cross_entropy", .backend = "reference"});
   EXPECT_EQ(m.output_size(), 10u);
   const std::string summary = m.summary();

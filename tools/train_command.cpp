@@ -48,7 +48,7 @@ struct TrainArgs {
 
 int default_batch_size(const std::string& model) {
   if (model == "mlp" || model == "resmlp") return 64;
-  if (model == "cnn" || model == "bncnn") return 128;
+  if (model == "cnn" || model == "bncnn" || model == "seq") return 128;
   return 32;
 }
 
@@ -235,7 +235,7 @@ void register_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model on an MNIST-style IDX directory or a CSV table");
   cmd->add_option("--model", args->model,
-                  "mlp, cnn, bncnn, resmlp, tab (for --csv), or a model-config FILE.json (Sequential or graph)")
+                  "mlp, cnn, bncnn, resmlp, seq, tab (for --csv), or a model-config FILE.json (Sequential or graph)")
       ->capture_default_str();
   cmd->add_option("--data", args->data, "directory with the four (gzipped) IDX files");
   cmd->add_option("--csv", args->table.csv, "training CSV table with a header (numeric and categorical columns)");
