@@ -119,6 +119,44 @@ struct RecurrentCell {
   ActivationSpec recurrent_activation{ActivationKind::Sigmoid};  // gates (GRU, LSTM)
 };
 
+// A whole sequence through a recurrent layer (Backend::recurrent_forward and
+// recurrent_backward): cell.batch rows of arrays laid out for `rows` rows,
+// every pointer at the first of those rows. G = recurrent_gates(kind),
+// width = G * units. The [steps, rows, .] arrays are step-major in processing
+// order (step t of a go_backwards layer reads input step steps-1-t).
+struct RecurrentSequence {
+  RecurrentKind kind = RecurrentKind::LSTM;
+  RecurrentCell cell;
+  int rows = 1;  // the whole batch: the step stride of the step-major arrays
+  int steps = 1;
+  bool go_backwards = false;
+  const float* recurrent_kernel = nullptr;  // R [units x width]
+  const float* recurrent_bias = nullptr;    // GRU: [width], else null
+  // Forward. z [rows, steps, width] in input order: on entry x W + b, on exit
+  // the gates' pre-activations. states [steps + 1, rows, units] (h; step 0
+  // is the zero state, which the caller writes), cells likewise (LSTM's c),
+  // gates [steps, rows, 4 units] (GRU, LSTM), hz [rows, width] scratch.
+  float* z = nullptr;
+  float* states = nullptr;
+  float* cells = nullptr;
+  float* gates = nullptr;
+  float* hz = nullptr;
+  // Backward (reads z, states, cells, gates). dy: null (only the last h has
+  // an output gradient, which the caller puts in dh) or every step's output
+  // gradient, [rows, steps, units] in processing order (return_sequences).
+  // dh, dc [rows, units]: dL/dh and dL/dc after the last step on entry
+  // (dc LSTM only), scratch after. Written: dz [rows, steps, width] in input
+  // order and dhh [steps, rows, width], the gradient w.r.t. h_{t-1} R.
+  const float* dy = nullptr;
+  float* dh = nullptr;
+  float* dc = nullptr;
+  float* dz = nullptr;
+  float* dhh = nullptr;
+
+  // The same sequence restricted to rows [first, first + count) of this one.
+  RecurrentSequence rows_slice(int first, int count) const;
+};
+
 // The table row of a category id, as MAP_TRANSFORM matches its keys
 // (docs/format.md): rounded to the nearest integer with halves away from
 // zero, converted to int32 saturating (NaN -> 0); ids 0..vocabulary-1 are
@@ -279,6 +317,17 @@ class Backend {
                                  const float* gates, const float* h_prev, const float* dy,
                                  int dy_stride, float* dh, float* dz, int dz_stride,
                                  float* dhh) = 0;
+
+  // ---- recurrent layers: a whole sequence ----
+  // Every step of the cell over the sequence (RecurrentSequence): step t's
+  // hz = h_{t-1} R, then the cell kernel above. The default runs the steps
+  // over all rows with gemm and the cell kernels; rows never interact, so a
+  // backend may run slices of rows through the whole sequence in parallel.
+  virtual void recurrent_forward(const RecurrentSequence& s);
+  // Back through time from the last step: each step's cell backward, then
+  // dh_prev (+)= dhh R^T. Weight gradients are the caller's (one GEMM each
+  // over all steps).
+  virtual void recurrent_backward(const RecurrentSequence& s);
 
   // ---- layer normalisation (LayerNormalization, over each row's last axis) ----
   // x is [rows][cols]. Per row: mean[r], invstd[r] = 1 / sqrt(var + epsilon)

@@ -134,13 +134,19 @@ Shape Recurrent::output_shape() const {
   return Shape{options_.units_};
 }
 
-RecurrentCell Recurrent::cell(int batch) const {
-  RecurrentCell c;
-  c.batch = batch;
-  c.units = options_.units_;
-  c.activation = options_.activation_;
-  c.recurrent_activation = options_.recurrent_activation_;
-  return c;
+RecurrentSequence Recurrent::sequence(int batch) const {
+  RecurrentSequence s;
+  s.kind = kind_;
+  s.cell.batch = batch;
+  s.cell.units = options_.units_;
+  s.cell.activation = options_.activation_;
+  s.cell.recurrent_activation = options_.recurrent_activation_;
+  s.rows = batch;
+  s.steps = steps();
+  s.go_backwards = options_.go_backwards_;
+  s.recurrent_kernel = recurrent_kernel_.value.data();
+  if (kind_ == RecurrentKind::GRU) s.recurrent_bias = bias_.value.data() + gates() * options_.units_;
+  return s;
 }
 
 const Tensor& Recurrent::forward(const Tensor& x, Mode) {
@@ -166,34 +172,13 @@ const Tensor& Recurrent::forward(const Tensor& x, Mode) {
   }
   if (kind_ != RecurrentKind::SimpleRNN) s.gates.resize(Shape{steps, n, 4 * u});
   hz_.resize(Shape{n, width});
-  const RecurrentCell c = cell(n);
-  const int z_stride = steps * width;
-  for (int t = 0; t < steps; ++t) {
-    const int at = options_.go_backwards_ ? steps - 1 - t : t;  // input step
-    float* z = s.z.data() + std::size_t(at) * width;
-    const float* h_prev = s.states.data() + std::size_t(t) * state;
-    float* h = s.states.data() + std::size_t(t + 1) * state;
-    float* gates = kind_ == RecurrentKind::SimpleRNN
-                       ? nullptr
-                       : s.gates.data() + std::size_t(t) * n * 4 * u;
-    if (t == 0)  // the zero initial state projects to zero
-      hz_.fill(0.0f);
-    else
-      be.gemm(Transpose::No, Transpose::No, n, width, u, 1.0f, h_prev, u,
-              recurrent_kernel_.value.data(), width, 0.0f, hz_.data(), width);
-    switch (kind_) {
-      case RecurrentKind::SimpleRNN: be.rnn_cell_forward(c, z, z_stride, hz_.data(), h); break;
-      case RecurrentKind::GRU:
-        be.gru_cell_forward(c, z, z_stride, hz_.data(), bias_.value.data() + width, h_prev, gates,
-                            h);
-        break;
-      case RecurrentKind::LSTM: {
-        float* cells = s.cells.data() + std::size_t(t) * state;
-        be.lstm_cell_forward(c, z, z_stride, hz_.data(), cells, gates, cells + state, h);
-        break;
-      }
-    }
-  }
+  RecurrentSequence seq = sequence(n);
+  seq.z = s.z.data();
+  seq.states = s.states.data();
+  seq.cells = kind_ == RecurrentKind::LSTM ? s.cells.data() : nullptr;
+  seq.gates = kind_ == RecurrentKind::SimpleRNN ? nullptr : s.gates.data();
+  seq.hz = hz_.data();
+  be.recurrent_forward(seq);
 
   if (options_.return_sequences_) {
     s.y.resize(Shape{n, steps, u});
@@ -208,7 +193,7 @@ const Tensor& Recurrent::forward(const Tensor& x, Mode) {
 }
 
 const Tensor& Recurrent::backward(const Tensor& dy, bool need_dx) {
-  const Saved& s = saved_.at(application());
+  Saved& s = saved_.at(application());  // read only (RecurrentSequence's arrays are mutable)
   INSTNN_CHECK(s.x != nullptr, ConfigError, label(), ": backward before forward");
   check_output_grad(s.y, dy);
   const int n = int(s.x->dim(0));
@@ -229,41 +214,17 @@ const Tensor& Recurrent::backward(const Tensor& dy, bool need_dx) {
     dc_.resize(Shape{n, u});
     dc_.fill(0.0f);
   }
-  const RecurrentCell c = cell(n);
-  const int z_stride = steps * width;
-  // GRU's cell writes the part of dh_prev that bypasses R; the others none.
-  const float dh_beta = kind_ == RecurrentKind::GRU ? 1.0f : 0.0f;
-  for (int t = steps - 1; t >= 0; --t) {
-    const int at = options_.go_backwards_ ? steps - 1 - t : t;
-    const float* z = s.z.data() + std::size_t(at) * width;
-    float* dz = dz_.data() + std::size_t(at) * width;
-    float* dhh = dhh_.data() + std::size_t(t) * n * width;
-    const float* step_dy =
-        options_.return_sequences_ ? dy.data() + std::size_t(t) * u : nullptr;
-    const float* h_prev = s.states.data() + std::size_t(t) * state;
-    const float* gates = kind_ == RecurrentKind::SimpleRNN
-                             ? nullptr
-                             : s.gates.data() + std::size_t(t) * n * 4 * u;
-    switch (kind_) {
-      case RecurrentKind::SimpleRNN:
-        be.rnn_cell_backward(c, z, z_stride, h_prev + state, step_dy, steps * u, dh_.data(), dz,
-                             z_stride, dhh);
-        break;
-      case RecurrentKind::GRU:
-        be.gru_cell_backward(c, z, z_stride, gates, h_prev, step_dy, steps * u, dh_.data(), dz,
-                             z_stride, dhh);
-        break;
-      case RecurrentKind::LSTM: {
-        const float* cells = s.cells.data() + std::size_t(t) * state;
-        be.lstm_cell_backward(c, z, z_stride, gates, cells, cells + state, step_dy, steps * u,
-                              dh_.data(), dc_.data(), dz, z_stride, dhh);
-        break;
-      }
-    }
-    if (t > 0)  // dh_prev (+)= dhh R^T; the zero initial state needs none
-      be.gemm(Transpose::No, Transpose::Yes, n, u, width, 1.0f, dhh, width,
-              recurrent_kernel_.value.data(), width, dh_beta, dh_.data(), u);
-  }
+  RecurrentSequence seq = sequence(n);
+  seq.z = s.z.data();
+  seq.states = s.states.data();
+  seq.cells = kind_ == RecurrentKind::LSTM ? s.cells.data() : nullptr;
+  seq.gates = kind_ == RecurrentKind::SimpleRNN ? nullptr : s.gates.data();
+  seq.dy = options_.return_sequences_ ? dy.data() : nullptr;
+  seq.dh = dh_.data();
+  seq.dc = kind_ == RecurrentKind::LSTM ? dc_.data() : nullptr;
+  seq.dz = dz_.data();
+  seq.dhh = dhh_.data();
+  be.recurrent_backward(seq);
 
   // Over all steps at once: dR = H_prev^T dhh, dW = x^T dz, db, dx = dz W^T.
   be.gemm(Transpose::Yes, Transpose::No, u, width, steps * n, 1.0f, s.states.data(), u,

@@ -97,7 +97,8 @@ class Recurrent : public Layer {
   static std::unique_ptr<Layer> from_config(RecurrentKind kind, const nlohmann::json& config);
 
  private:
-  RecurrentCell cell(int batch) const;
+  // The sequence's shape and weights; the caller adds the arrays.
+  RecurrentSequence sequence(int batch) const;
 
   RecurrentKind kind_;
   RecurrentOptions options_;

@@ -97,6 +97,10 @@ class BlasBackend final : public Backend {
   void gru_cell_backward(const RecurrentCell& cell, const float* z, int z_stride,
                          const float* gates, const float* h_prev, const float* dy, int dy_stride,
                          float* dh, float* dz, int dz_stride, float* dhh) override;
+  // Slices of rows, one per thread, each through the whole sequence: the
+  // steps need no synchronisation between the threads.
+  void recurrent_forward(const RecurrentSequence& s) override;
+  void recurrent_backward(const RecurrentSequence& s) override;
 
   void layer_norm_forward(int rows, int cols, const float* x, const float* gamma,
                           const float* beta, float epsilon, float* y, float* mean,

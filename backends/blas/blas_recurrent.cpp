@@ -1,9 +1,13 @@
 // BlasBackend: the recurrent cells, one time step, fused per sample row:
 // Eigen expressions over the row's gates plus the activations of
-// eigen_activations.hpp on each gate's range. The recurrent projection is
-// the layer's GEMM. Rows are split over the worker pool when a step is
-// large enough (sample_parts), since these run between two GEMMs that are.
+// eigen_activations.hpp on each gate's range. A whole sequence runs as one
+// slice of rows per thread through every step (recurrent_forward and
+// recurrent_backward), so the small per-step GEMMs h R and dhh R^T run on
+// all threads without a wake-up per step; a cell kernel called on its own
+// splits its rows over the pool when the step is large enough.
 #include "instnn/backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
+
+#include <algorithm>
 
 #include "instnn/backends/blas/blas_backend.hpp"
 #include "instnn/backends/blas/eigen_activations.hpp"
@@ -21,6 +25,11 @@ template <typename T>
 T* row(T* p, int b, std::size_t stride) {
   return p ? p + std::size_t(b) * stride : nullptr;
 }
+
+// Fewer rows than this per slice make each step's GEMMs too thin to pay for
+// a thread of their own.
+constexpr int kMinSliceRows = 8;
+int slice_count(int threads, int rows) { return std::max(1, std::min(threads, rows / kMinSliceRows)); }
 
 // grad = dh + dy (dy may be null).
 void total_grad(std::size_t u, const float* dh, const float* dy, float* grad) {
@@ -156,6 +165,21 @@ void BlasBackend::gru_cell_backward(const RecurrentCell& cell, const float* z, i
     activation_backward_range(ra, u, pre + u, gate + u, tmp2, grad + u);
     array(tmp, 2 * u) = array(grad, 2 * u);
     array(tmp + 2 * u, u) = array(grad + 2 * u, u) * array(gate + u, u);
+  });
+}
+
+void BlasBackend::recurrent_forward(const RecurrentSequence& s) {
+  const int parts = slice_count(threads_, s.cell.batch);
+  // Inside a slice the pool is taken, so its gemm and cell calls run inline.
+  for_sample_ranges(parts, s.cell.batch, [&](int, int first, int last) {
+    Backend::recurrent_forward(s.rows_slice(first, last - first));
+  });
+}
+
+void BlasBackend::recurrent_backward(const RecurrentSequence& s) {
+  const int parts = slice_count(threads_, s.cell.batch);
+  for_sample_ranges(parts, s.cell.batch, [&](int, int first, int last) {
+    Backend::recurrent_backward(s.rows_slice(first, last - first));
   });
 }
 

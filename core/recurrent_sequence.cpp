@@ -1,0 +1,106 @@
+// Backend::recurrent_forward / recurrent_backward: the steps of a recurrent
+// layer over a whole sequence, in terms of gemm and the per-step cell
+// kernels. A backend that runs slices of rows in parallel calls these on
+// each slice (RecurrentSequence::rows_slice).
+#include <algorithm>
+
+#include "instnn/core/backend.hpp"
+
+namespace instnn {
+
+namespace {
+
+template <typename T>
+T* offset(T* p, std::size_t floats) {
+  return p ? p + floats : nullptr;
+}
+
+}  // namespace
+
+RecurrentSequence RecurrentSequence::rows_slice(int first, int count) const {
+  const std::size_t u = std::size_t(cell.units);
+  const std::size_t width = std::size_t(recurrent_gates(kind)) * u;
+  const std::size_t row = std::size_t(first);
+  RecurrentSequence s = *this;
+  s.cell.batch = count;
+  s.z = offset(z, row * std::size_t(steps) * width);
+  s.states = offset(states, row * u);
+  s.cells = offset(cells, row * u);
+  s.gates = offset(gates, row * 4 * u);
+  s.hz = offset(hz, row * width);
+  s.dy = offset(dy, row * std::size_t(steps) * u);
+  s.dh = offset(dh, row * u);
+  s.dc = offset(dc, row * u);
+  s.dz = offset(dz, row * std::size_t(steps) * width);
+  s.dhh = offset(dhh, row * width);
+  return s;
+}
+
+void Backend::recurrent_forward(const RecurrentSequence& s) {
+  const int n = s.cell.batch, u = s.cell.units, steps = s.steps;
+  const int width = recurrent_gates(s.kind) * u;
+  const std::size_t state = std::size_t(s.rows) * u;  // one step of the step-major arrays
+  const int z_stride = steps * width;
+  for (int t = 0; t < steps; ++t) {
+    const int at = s.go_backwards ? steps - 1 - t : t;  // input step
+    float* z = s.z + std::size_t(at) * width;
+    const float* h_prev = s.states + std::size_t(t) * state;
+    float* h = s.states + std::size_t(t + 1) * state;
+    float* gates = s.gates ? s.gates + std::size_t(t) * 4 * state : nullptr;
+    if (t == 0)  // the zero initial state projects to zero
+      for (int b = 0; b < n; ++b) std::fill_n(s.hz + std::size_t(b) * width, width, 0.0f);
+    else
+      gemm(Transpose::No, Transpose::No, n, width, u, 1.0f, h_prev, u, s.recurrent_kernel, width,
+           0.0f, s.hz, width);
+    switch (s.kind) {
+      case RecurrentKind::SimpleRNN: rnn_cell_forward(s.cell, z, z_stride, s.hz, h); break;
+      case RecurrentKind::GRU:
+        gru_cell_forward(s.cell, z, z_stride, s.hz, s.recurrent_bias, h_prev, gates, h);
+        break;
+      case RecurrentKind::LSTM: {
+        float* cells = s.cells + std::size_t(t) * state;
+        lstm_cell_forward(s.cell, z, z_stride, s.hz, cells, gates, cells + state, h);
+        break;
+      }
+    }
+  }
+}
+
+void Backend::recurrent_backward(const RecurrentSequence& s) {
+  const int u = s.cell.units, steps = s.steps, n = s.cell.batch;
+  const int width = recurrent_gates(s.kind) * u;
+  const std::size_t state = std::size_t(s.rows) * u;
+  const int z_stride = steps * width;
+  // GRU's cell writes the part of dh_prev that bypasses R; the others none.
+  const float dh_beta = s.kind == RecurrentKind::GRU ? 1.0f : 0.0f;
+  for (int t = steps - 1; t >= 0; --t) {
+    const int at = s.go_backwards ? steps - 1 - t : t;
+    const float* z = s.z + std::size_t(at) * width;
+    float* dz = s.dz + std::size_t(at) * width;
+    float* dhh = s.dhh + std::size_t(t) * s.rows * width;
+    const float* step_dy = s.dy ? s.dy + std::size_t(t) * u : nullptr;
+    const float* h_prev = s.states + std::size_t(t) * state;
+    const float* gates = s.gates ? s.gates + std::size_t(t) * 4 * state : nullptr;
+    switch (s.kind) {
+      case RecurrentKind::SimpleRNN:
+        rnn_cell_backward(s.cell, z, z_stride, h_prev + state, step_dy, steps * u, s.dh, dz,
+                          z_stride, dhh);
+        break;
+      case RecurrentKind::GRU:
+        gru_cell_backward(s.cell, z, z_stride, gates, h_prev, step_dy, steps * u, s.dh, dz,
+                          z_stride, dhh);
+        break;
+      case RecurrentKind::LSTM: {
+        const float* cells = s.cells + std::size_t(t) * state;
+        lstm_cell_backward(s.cell, z, z_stride, gates, cells, cells + state, step_dy, steps * u,
+                           s.dh, s.dc, dz, z_stride, dhh);
+        break;
+      }
+    }
+    if (t > 0)  // dh_prev (+)= dhh R^T; the zero initial state needs none
+      gemm(Transpose::No, Transpose::Yes, n, u, width, 1.0f, dhh, width, s.recurrent_kernel,
+           width, dh_beta, s.dh, u);
+  }
+}
+
+}  // namespace instnn
