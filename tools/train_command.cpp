@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <span>
@@ -226,8 +227,11 @@ void run_train(const TrainArgs& a, Communicator& comm) {
     model.fit(*data.train, f);
   }
   // fit() stops every process at the same step when any is asked to.
-  double stopped = stop.stopped() ? 1 : 0;
-  comm.allreduce_sum(std::span<double>(&stopped, 1));
+  // Where: every process that saw its flag stopped at the same batch.
+  double stops[3] = {stop.stopped() ? 1.0 : 0.0, stop.stopped() ? double(stop.stopped_batch()) : 0.0,
+                     stop.stopped() ? double(stop.batches()) : 0.0};
+  comm.allreduce_sum(std::span<double>(stops, 3));
+  const double stopped = stops[0];
   if (stopped > 0 && !root) {
     comm.barrier();  // process 0 has saved the checkpoint
     throw Interrupted("process " + std::to_string(comm.rank()) + " of " + std::to_string(comm.size()) +
@@ -241,13 +245,13 @@ void run_train(const TrainArgs& a, Communicator& comm) {
     std::fflush(stdout);
     comm.barrier();  // no process exits (and makes mpirun end the job) before the save
     const int epoch = model.epochs_done() + 1;
-    throw Interrupted("interrupted at epoch " + std::to_string(epoch) +
-                      (stop.stopped() ? ", batch " + std::to_string(stop.stopped_batch()) + " of " +
-                                            std::to_string(stop.batches())
-                                      : std::string()) +
+    throw Interrupted("interrupted at epoch " + std::to_string(epoch) + ", batch " +
+                      std::to_string(static_cast<int>(stops[1] / stopped)) + " of " +
+                      std::to_string(static_cast<int>(stops[2] / stopped)) +
                       "; saved checkpoint '" + a.out + "' (" + std::to_string(model.epochs_done()) +
                       " of " + std::to_string(model.target_epochs()) + " epochs done; epoch " +
                       std::to_string(epoch) + " will run again).\nResume with: " +
+                      (comm.size() > 1 ? "mpirun -np " + std::to_string(comm.size()) + " " : std::string()) +
                       "instnn train --resume " + a.out +
                       (table ? " --csv " + a.table.csv : " --data " + a.data) + " --out " + a.out);
   }
@@ -303,8 +307,14 @@ void register_train(CLI::App& app) {
     if (group->size() == 1) return run_train(*args, *group);
     try {
       run_train(*args, *group);
-    } catch (const Interrupted&) {
-      throw;  // every process stops alike; main() exits with 130
+    } catch (const Interrupted& e) {
+      // Every process stopped at the same step and process 0 saved. Said
+      // and exited here, not after MPI_Finalize: after SIGINT mpirun is
+      // ending the job, and a finalize would wait for it until SIGKILL.
+      if (group->is_root()) std::fprintf(stderr, "instnn train: %s\n", e.what());
+      std::fflush(stderr);
+      std::fflush(stdout);
+      std::_Exit(130);
     } catch (const std::exception& e) {
       // Another process may be waiting in a collective for this one: end
       // them all, saying which process failed and why.

@@ -17,23 +17,23 @@ fail() { echo "FAIL ($step): $*" >&2; for f in "$work"/$step*.log; do [[ -e $f ]
 two() { "$mpirun" -np 2 --oversubscribe "$cli" "$@"; }
 train_args=(--model "$work/model.json" --data "$work/data" --threads 1)
 
-# Weights of an exported checkpoint, as Python floats.
-weights_of() { python3 -c '
-import json, sys
-print(json.dumps(json.load(open(sys.argv[1]))["weights"]))' "$1"; }
-
-compare() {  # compare A.json B.json TOLERANCE (0: bitwise)
+# compare A.json B.json TOLERANCE: the weights and biases of two exported
+# checkpoints, within TOLERANCE relative (0: bitwise).
+compare() {
   python3 - "$1" "$2" "$3" <<'PY'
 import json, sys
-a = json.load(open(sys.argv[1]))["weights"]
-b = json.load(open(sys.argv[2]))["weights"]
+ja, jb = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+a = [ja.get(k) for k in ("weights", "bias", "parameters")]
+b = [jb.get(k) for k in ("weights", "bias", "parameters")]
 tol = float(sys.argv[3])
 def flat(w):
+    if w is None:
+        return []
     return [x for v in w for x in flat(v)] if isinstance(w, list) else [w]
 fa, fb = flat(a), flat(b)
 assert len(fa) == len(fb), (len(fa), len(fb))
-worst = max(abs(x - y) / max(1e-3, abs(y)) for x, y in zip(fa, fb))
-print(f"max relative weight difference: {worst:.3g} over {len(fa)} weights")
+worst = max(abs(x - y) / max(1e-2, abs(y)) for x, y in zip(fa, fb))
+print(f"max relative weight difference: {worst:.3g} over {len(fa)} weights and biases")
 sys.exit(0 if (worst <= tol if tol > 0 else fa == fb) else 1)
 PY
 }
@@ -49,6 +49,10 @@ JSON
   ;;
 
 equivalence)
+  # Weights under 0.01 compare absolutely. SGD: Adam's per-weight normalisation can magnify float summation order
+  # past 1e-5 on a weight whose gradient is near zero (tests/mpi/fit_test.cpp
+  # bounds Adam norm-wise).
+  train_args+=(--optimizer sgd --lr 0.05)
   "$cli" train "${train_args[@]}" --epochs 1 --batch-size 30 --out "$work/one.ckpt" \
       >"$work/equivalence_one.log" 2>&1 || fail "one process"
   two train "${train_args[@]}" --epochs 1 --batch-size 30 --out "$work/two.ckpt" \
@@ -125,7 +129,10 @@ interrupt)
   wait "$job" || rc=$?
   seconds=$(python3 -c "import time, sys; print(f'{time.time() - float(sys.argv[1]):.2f}')" "$start")
   [[ $rc -ne 0 ]] || fail "exit code 0 after SIGINT"
-  grep -q "interrupted at epoch [0-9]*" "$work/interrupt.log" || fail "process 0 did not report the interruption"
+  grep -q "interrupted at epoch [0-9]*, batch [0-9]* of 3000; saved checkpoint" "$work/interrupt.log" ||
+    fail "process 0 did not report the interruption"
+  [[ $(grep -c "interrupted at epoch" "$work/interrupt.log") -eq 1 ]] || fail "reported more than once"
+  grep -qF "Resume with: mpirun -np 2 instnn train --resume $ckpt" "$work/interrupt.log" || fail "no resume command"
   ls "$work" | grep -q '\.tmp\.' && fail "a temporary checkpoint file was left behind"
   echo "SIGINT: mpirun exited with $rc after $seconds s"
   epoch=$(sed -n 's/.*interrupted at epoch \([0-9]*\).*/\1/p' "$work/interrupt.log" | head -1)
