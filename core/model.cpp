@@ -916,7 +916,8 @@ double Model::train_epoch(const DataSource& data, const FitOptions& options, Tra
     // or this process had no rows) has a zero gradient, not the last step's.
     for (Parameter* p : step_params_)
       if (!p->grad_written()) p->grad.fill(0.0f);
-    if (parallel) comm.allreduce_sum(std::span<double>(step_stats, 1));
+    // One allreduce: every gradient and, after them, the loss sum.
+    if (parallel) step_stats[0] = reduce_gradients(comm, step_stats[0]);
     const int b = static_cast<int>(end);
     const double step_loss = step_stats[0] / static_cast<double>(step_rows);
     if (!std::isfinite(step_loss))
@@ -924,7 +925,6 @@ double Model::train_epoch(const DataSource& data, const FitOptions& options, Tra
                          std::to_string(state.epoch) + ", batch " + std::to_string(b) + " of " +
                          std::to_string(state.batches) +
                          "; try a lower learning rate or gradient clipping");
-    if (parallel) reduce_gradients(comm);
     // A finite loss can still give Inf/NaN gradients (overflow in backward);
     // one such step would poison every weight, so stop before taking it.
     // After the reduction, so every process decides alike.
@@ -978,21 +978,25 @@ void Model::synchronise_start(Communicator& comm, std::size_t train_size) {
   comm.broadcast_bytes(std::as_writable_bytes(std::span<std::uint64_t>(generator.data(), generator.size())));
   optimizer_->set_iterations(iterations);
   rng_->set_state(generator);
-  grad_buffer_.resize(floats);
+  grad_buffer_.resize(floats + 1);
 }
 
-void Model::reduce_gradients(Communicator& comm) {
+double Model::reduce_gradients(Communicator& comm, double loss_sum) {
   float* at = grad_buffer_.data();
   for (Parameter* p : step_params_) {
     std::memcpy(at, p->grad.data(), p->grad.size() * sizeof(float));
     at += p->grad.size();
   }
+  // In float: a batch's loss sum keeps 7 digits, far below the 1e-5 an
+  // epoch's loss is compared at, and saves a second collective per step.
+  *at++ = static_cast<float>(loss_sum);
   comm.allreduce_sum(std::span<float>(grad_buffer_.data(), static_cast<std::size_t>(at - grad_buffer_.data())));
   at = grad_buffer_.data();
   for (Parameter* p : step_params_) {
     std::memcpy(p->grad.data(), at, p->grad.size() * sizeof(float));
     at += p->grad.size();
   }
+  return *at;
 }
 
 void Model::merge_epoch(Communicator& comm) {

@@ -337,9 +337,10 @@ class Model {
   // layer state, optimizer state and generator (ConfigError on every
   // process if their data sizes or models differ).
   void synchronise_start(Communicator& comm, std::size_t train_size);
-  // Sums every parameter's gradient over the processes (one allreduce of
-  // grad_buffer_, into which they are copied and back).
-  void reduce_gradients(Communicator& comm);
+  // Sums every parameter's gradient and the step's loss sum over the
+  // processes (one allreduce of grad_buffer_, into which they are copied
+  // and back); returns the summed loss.
+  double reduce_gradients(Communicator& comm, double loss_sum);
   // Averages the layer state (BatchNorm's moving statistics) and merges
   // the metrics over the processes.
   void merge_epoch(Communicator& comm);
