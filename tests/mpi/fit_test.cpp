@@ -100,6 +100,17 @@ void expect_equivalent(bool batch_norm, int rows, int batch, const nlohmann::jso
                 batch_norm ? "BatchNorm model" : "MLP", optimizer.at("type").get<std::string>().c_str(), rows, batch,
                 world->size(), diff, norm_diff, loss_p, loss_s);
   EXPECT_LT(optimizer.at("type") == "adam" ? norm_diff : diff, 1e-5);
+  if (batch_norm) {
+    // For the record: one process with batch B normalises B rows at once,
+    // which N processes do not (README: BatchNorm uses each process's
+    // own batch statistics).
+    Sequential whole = model(true, false, optimizer);
+    whole.fit(source, {.epochs = 1, .batch_size = batch, .verbose = 0});
+    if (world->is_root())
+      std::printf("  (against one process with batch %d instead: max %.3g, norm-wise %.3g)\n", batch,
+                  max_relative_difference(all_weights(parallel), all_weights(whole)),
+                  norm_relative_difference(all_weights(parallel), all_weights(whole)));
+  }
   EXPECT_NEAR(loss_p, loss_s, 1e-5 * loss_s);
   EXPECT_NEAR(hp.epochs.at(0).logs.at("accuracy"), hs.epochs.at(0).logs.at("accuracy"), 1e-12);
   // Every process ends with the same weights (and BatchNorm statistics).
