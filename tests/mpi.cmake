@@ -5,7 +5,12 @@
 # --oversubscribe lets 2 processes run on fewer cores, and its allocations
 # that live until exit are not leaks for LeakSanitizer.
 if(INSTNN_MPI)
-  find_program(INSTNN_MPIEXEC NAMES mpirun mpiexec HINTS ${MPIEXEC_EXECUTABLE} REQUIRED)
+  find_program(INSTNN_MPIEXEC NAMES mpirun mpiexec HINTS ${MPIEXEC_EXECUTABLE})
+endif()
+if(INSTNN_MPI AND NOT INSTNN_MPIEXEC)
+  message(STATUS "instnn: no mpirun found (openmpi-bin); the MPI tests are not registered")
+endif()
+if(INSTNN_MPI AND INSTNN_MPIEXEC)
   set(INSTNN_MPI_TEST_ENV OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0
       OMPI_MCA_rmaps_base_oversubscribe=1)
 
