@@ -39,6 +39,10 @@ class Callback {
   virtual void on_batch_end(Model&, TrainingState&) {}
   virtual void on_epoch_end(Model&, TrainingState&, const EpochLogs&) {}
   virtual void on_train_end(Model&, TrainingState&) {}
+  // True for a callback that prints or writes files: in data-parallel
+  // training only process 0 runs it. Every other callback runs on every
+  // process and must decide alike there (it sees the same merged logs).
+  virtual bool root_only() const { return false; }
 };
 
 // Keras-like progress: "Epoch 1/5" then a bar with batch x/N, ETA, running
@@ -49,6 +53,7 @@ class ProgressBar : public Callback {
   void on_epoch_begin(Model&, TrainingState&) override;
   void on_batch_end(Model&, TrainingState&) override;
   void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override;
+  bool root_only() const override { return true; }
 
  private:
   std::FILE* out_;
@@ -88,6 +93,7 @@ class ModelCheckpoint : public Callback {
  public:
   explicit ModelCheckpoint(std::string path, int every_n_epochs = 1);
   void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override;
+  bool root_only() const override { return true; }
 
  private:
   std::string path_;
@@ -100,6 +106,7 @@ class HistoryLogger : public Callback {
   explicit HistoryLogger(std::string path);
   void on_train_begin(Model&, TrainingState&) override;
   void on_epoch_end(Model&, TrainingState&, const EpochLogs&) override;
+  bool root_only() const override { return true; }
 
  private:
   std::string path_;

@@ -251,7 +251,10 @@ nlohmann::json parse_json(const std::string& text, const std::string& what, cons
 }
 
 nlohmann::json fit_json(const FitSettings& f) {
-  return {{"batch_size", f.batch_size}, {"validation_split", f.validation_split}, {"shuffle", f.shuffle}};
+  return {{"batch_size", f.batch_size},
+          {"validation_split", f.validation_split},
+          {"shuffle", f.shuffle},
+          {"accumulate", f.accumulate}};
 }
 
 FitSettings fit_settings_from(const std::string& text, const std::string& path) {
@@ -262,10 +265,12 @@ FitSettings fit_settings_from(const std::string& text, const std::string& path) 
     f.batch_size = j.at("batch_size").get<int>();
     f.validation_split = j.at("validation_split").get<double>();
     f.shuffle = j.at("shuffle").get<bool>();
+    f.accumulate = j.value("accumulate", 1);  // absent before gradient accumulation
   } catch (const nlohmann::json::exception& e) {
     throw FormatError("checkpoint '" + path + "': bad fit settings: " + e.what());
   }
-  INSTNN_CHECK(f.batch_size >= 0 && f.validation_split >= 0 && f.validation_split < 1, FormatError,
+  INSTNN_CHECK(f.batch_size >= 0 && f.validation_split >= 0 && f.validation_split < 1 && f.accumulate >= 1,
+               FormatError,
                "checkpoint '", path, "': fit settings out of range: ", text);
   return f;
 }

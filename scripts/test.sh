@@ -20,7 +20,8 @@ for arg in "$@"; do
   esac
 done
 
-scripts/install-deps.sh
+# OpenMPI too: the data-parallel tests (tests/mpi.cmake) run under mpirun.
+scripts/install-deps.sh --mpi
 jobs=$(nproc)
 cmake -S . -B "$build_dir" "${cmake_args[@]}"
 cmake --build "$build_dir" -j "$jobs"

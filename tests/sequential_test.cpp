@@ -228,6 +228,7 @@ TEST(Sequential, CheckpointsKeepTheFitSettingsAndVersionOneFilesStillLoad) {
   EXPECT_EQ(loaded.fit_settings().batch_size, 7);
   EXPECT_EQ(loaded.fit_settings().validation_split, 0.25);
   EXPECT_FALSE(loaded.fit_settings().shuffle);
+  EXPECT_EQ(loaded.fit_settings().accumulate, 1);
   EXPECT_EQ(loaded.metadata(), metadata);
 
   // Version 3 had no metadata, version 2 no model kind, version 1 no fit
@@ -255,7 +256,7 @@ TEST(Sequential, CheckpointsKeepTheFitSettingsAndVersionOneFilesStillLoad) {
   EXPECT_EQ(v2.fit_settings().batch_size, 7);
   EXPECT_TRUE(v2.metadata().is_null());
   EXPECT_EQ(all_weights(v2), all_weights(loaded));
-  const std::string settings = R"({"batch_size":7,"shuffle":false,"validation_split":0.25})";
+  const std::string settings = R"({"accumulate":1,"batch_size":7,"shuffle":false,"validation_split":0.25})";
   ASSERT_EQ(bytes.substr(bytes.size() - settings.size()), settings);
   bytes.resize(bytes.size() - settings.size() - 8);
   bytes[kVersionAt] = '\x01';

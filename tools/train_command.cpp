@@ -3,12 +3,20 @@
 // test results.
 // Ctrl-C (SIGINT) or SIGTERM finishes the current batch, saves a checkpoint
 // and exits with 130; `--resume` then re-runs the unfinished epoch.
+// Under mpirun every process trains its share of each batch (FitOptions::
+// communicator); process 0 alone prints and writes. mpirun answers SIGINT
+// by sending SIGTERM to every process and SIGKILL 1 s later
+// (odls_base_sigkill_timeout): the step in progress, the collective stop and
+// process 0's checkpoint must fit in that second (a killed write leaves the
+// previous checkpoint: files are replaced by rename).
 #include <signal.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
+#include <span>
 
 #include "instnn/core/error.hpp"
 #include "instnn/core/file_util.hpp"
@@ -18,6 +26,7 @@
 #include "instnn/tools/commands.hpp"
 #include "instnn/tools/option_checks.hpp"
 #include "instnn/tools/mnist_source.hpp"
+#include "instnn/tools/process_group.hpp"
 #include "instnn/tools/table_data.hpp"
 
 namespace instnn::cli {
@@ -31,6 +40,7 @@ struct TrainArgs {
   std::string test;  // --test CSV
   int epochs = 5;
   int batch_size = 0;  // 0: the workload's (64 for mlp, 128 for cnn/bncnn), else 32
+  int accumulate = 1;
   double lr = 0;  // used when given; else the optimizer's own (Keras) default
   std::string optimizer = "adam";
   std::uint64_t seed = 42;
@@ -64,6 +74,9 @@ void check_resume_options(const TrainArgs& a, const Model& model) {
   INSTNN_CHECK(!a.given.count("--batch-size") || trained == 0 || trained == a.batch_size, ConfigError,
                "--batch-size ", a.batch_size, " differs from the checkpoint's ", trained,
                "; resuming continues the run as it was (omit --batch-size)");
+  INSTNN_CHECK(!a.given.count("--accumulate") || trained == 0 || model.fit_settings().accumulate == a.accumulate,
+               ConfigError, "--accumulate ", a.accumulate, " differs from the checkpoint's ",
+               model.fit_settings().accumulate, "; resuming continues the run as it was (omit --accumulate)");
 }
 
 // Set from the signal handler; lock-free, so storing to it there is safe.
@@ -146,7 +159,7 @@ nlohmann::json table_model_config(const TrainArgs& a, const TableSchema& schema)
   return config;
 }
 
-void run_train(const TrainArgs& a) {
+void run_train(const TrainArgs& a, Communicator& comm) {
   const bool table = !a.table.csv.empty();
   INSTNN_CHECK(table != !a.data.empty(), ConfigError,
                table ? "--csv and --data cannot be used together: train on one of them"
@@ -177,7 +190,10 @@ void run_train(const TrainArgs& a) {
   }
   TrainData data = load_data(a, model, fitted);
   if (!model.built()) model.build();
-  if (!a.quiet) std::printf("%s", model.summary().c_str());
+  const bool root = comm.is_root();
+  const bool quiet = a.quiet || !root;
+  if (!quiet) std::printf("%s", model.summary().c_str());
+  if (!quiet && comm.size() > 1) std::printf("Data-parallel training: %s\n", comm.name().c_str());
 
   FitOptions f;
   // On resume, --epochs sets a new target (to train further); else the
@@ -186,14 +202,18 @@ void run_train(const TrainArgs& a) {
   f.initial_epoch = model.epochs_done();
   f.batch_size = a.batch_size > 0 ? a.batch_size : default_batch_size(a.model);
   f.validation_split = a.validation_split;
+  f.accumulate = a.accumulate;
   if (resuming) {
     const FitSettings& trained = model.fit_settings();
     if (trained.batch_size > 0) f.batch_size = trained.batch_size;
     f.validation_split = trained.validation_split;
-    std::printf("Resuming '%s' after epoch %d, up to epoch %d (batch size %d)\n", a.resume.c_str(),
+    if (trained.batch_size > 0) f.accumulate = trained.accumulate;
+    if (root)
+      std::printf("Resuming '%s' after epoch %d, up to epoch %d (batch size %d)\n", a.resume.c_str(),
                 model.epochs_done(), f.epochs, f.batch_size);
   }
-  f.verbose = a.quiet ? 0 : 1;
+  f.verbose = quiet ? 0 : 1;
+  if (comm.size() > 1) f.communicator = &comm;
   ModelCheckpoint checkpoint(a.out, 1);
   std::optional<HistoryLogger> history;
   f.callbacks.push_back(&checkpoint);
@@ -206,21 +226,37 @@ void run_train(const TrainArgs& a) {
     InterruptGuard guard;
     model.fit(*data.train, f);
   }
-  if (stop.stopped()) {
+  // fit() stops every process at the same step when any is asked to.
+  // Where: every process that saw its flag stopped at the same batch.
+  double stops[3] = {stop.stopped() ? 1.0 : 0.0, stop.stopped() ? double(stop.stopped_batch()) : 0.0,
+                     stop.stopped() ? double(stop.batches()) : 0.0};
+  comm.allreduce_sum(std::span<double>(stops, 3));
+  const double stopped = stops[0];
+  if (stopped > 0 && !root) {
+    comm.barrier();  // process 0 has saved the checkpoint
+    throw Interrupted("process " + std::to_string(comm.rank()) + " of " + std::to_string(comm.size()) +
+                      ": interrupted; process 0 saved the checkpoint");
+  }
+  if (stopped > 0) {
     // The weights include the finished batches of the unfinished epoch; the
     // checkpoint still counts only the finished epochs, so --resume runs the
     // interrupted epoch again (from these weights) up to the target.
     model.save(a.out);
     std::fflush(stdout);
-    throw Interrupted("interrupted at epoch " + std::to_string(stop.stopped_epoch()) + ", batch " +
-                      std::to_string(stop.stopped_batch()) + " of " + std::to_string(stop.batches()) +
+    comm.barrier();  // no process exits (and makes mpirun end the job) before the save
+    const int epoch = model.epochs_done() + 1;
+    throw Interrupted("interrupted at epoch " + std::to_string(epoch) + ", batch " +
+                      std::to_string(static_cast<int>(stops[1] / stopped)) + " of " +
+                      std::to_string(static_cast<int>(stops[2] / stopped)) +
                       "; saved checkpoint '" + a.out + "' (" + std::to_string(model.epochs_done()) +
                       " of " + std::to_string(model.target_epochs()) + " epochs done; epoch " +
-                      std::to_string(stop.stopped_epoch()) + " will run again).\nResume with: " +
+                      std::to_string(epoch) + " will run again).\nResume with: " +
+                      (comm.size() > 1 ? "mpirun -np " + std::to_string(comm.size()) + " " : std::string()) +
                       "instnn train --resume " + a.out +
                       (table ? " --csv " + a.table.csv : " --data " + a.data) + " --out " + a.out);
   }
 
+  if (!root) return;  // process 0 reports
   if (data.test) {
     EvaluationResult results = model.evaluate(*data.test);
     if (table) results = in_target_units(schema_of(model, a.out), results);
@@ -245,6 +281,9 @@ void register_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--batch-size", args->batch_size, "batch size (default: 64 mlp, 128 cnn/bncnn, 32)")
       ->transform(positive_integer());
+  cmd->add_option("--accumulate", args->accumulate,
+                  "batches per optimizer step (gradient accumulation: K batches of B step as one of K*B)")
+      ->transform(positive_integer());
   cmd->add_option("--lr", args->lr, "learning rate (default: Keras's, 0.01 for sgd, else 0.001)")
       ->check(positive_number());
   cmd->add_option("--optimizer", args->optimizer, "optimizer")
@@ -264,7 +303,25 @@ void register_train(CLI::App& app) {
   cmd->callback([args, cmd] {
     for (const CLI::Option* option : cmd->get_options())
       if (option->count() > 0) args->given.insert(option->get_name());
-    run_train(*args);
+    std::unique_ptr<Communicator> group = join_process_group();
+    if (group->size() == 1) return run_train(*args, *group);
+    try {
+      run_train(*args, *group);
+    } catch (const Interrupted& e) {
+      // Every process stopped at the same step and process 0 saved. Said
+      // and exited here, not after MPI_Finalize: after SIGINT mpirun is
+      // ending the job, and a finalize would wait for it until SIGKILL.
+      if (group->is_root()) std::fprintf(stderr, "instnn train: %s\n", e.what());
+      std::fflush(stderr);
+      std::fflush(stdout);
+      std::_Exit(130);
+    } catch (const std::exception& e) {
+      // Another process may be waiting in a collective for this one: end
+      // them all, saying which process failed and why.
+      std::fprintf(stderr, "instnn train: process %d of %d: %s\n", group->rank(), group->size(), e.what());
+      std::fflush(stderr);
+      group->abort(1);
+    }
   });
 }
 
