@@ -114,7 +114,10 @@ killed_process)
 
 interrupt)
   ckpt=$work/interrupt.ckpt
-  "$mpirun" -np 2 --oversubscribe "$cli" train "${train_args[@]}" --epochs 1000 --batch-size 1 --out "$ckpt" \
+  # Five seconds before mpirun's SIGKILL instead of one: under the sanitizers
+  # on a loaded CI machine the current step plus the save can take longer.
+  "$mpirun" -np 2 --oversubscribe --mca odls_base_sigkill_timeout 5 "$cli" train "${train_args[@]}" \
+      --epochs 1000 --batch-size 1 --out "$ckpt" \
       --quiet >"$work/interrupt.log" 2>&1 &
   job=$!
   for _ in $(seq 1 3000); do
