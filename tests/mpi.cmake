@@ -24,8 +24,8 @@ if(INSTNN_MPI AND INSTNN_MPIEXEC)
 
   if(INSTNN_SCRIPT_TESTS)
     instnn_script_steps(cli_train_mpi ${CMAKE_CURRENT_SOURCE_DIR}/mpi/train_mpi.sh "cli;mpi"
-                        setup equivalence resume killed_process interrupt cleanup)
-    foreach(step setup equivalence resume killed_process interrupt cleanup)
+                        setup equivalence table resume killed_process interrupt cleanup)
+    foreach(step setup equivalence table resume killed_process interrupt cleanup)
       set_tests_properties(cli_train_mpi_${step} PROPERTIES ENVIRONMENT "${INSTNN_MPI_TEST_ENV};INSTNN_MPIEXEC=${INSTNN_MPIEXEC}")
     endforeach()
   endif()

@@ -2,7 +2,8 @@
 # `mpirun -np 2 instnn train`: the same weights as one process with the same
 # global batch, process 0 alone prints and writes, resume is bitwise equal
 # to an uninterrupted run (and works with another process count), a killed
-# process ends the job with an error within 10 s, SIGINT to mpirun stops
+# process ends the job with an error within 10 s, a CSV table trains as it
+# does in one process, SIGINT to mpirun stops
 # every process and leaves a resumable checkpoint.
 #   train_mpi.sh INSTNN_EXECUTABLE WORK_DIR STEP
 # (INSTNN_MPIEXEC: mpirun; tests/mpi.cmake sets it and OpenMPI's root and
@@ -63,6 +64,20 @@ equivalence)
   "$cli" export "$work/one.ckpt" -o "$work/one.json" >/dev/null
   "$cli" export "$work/two.ckpt" -o "$work/two.json" >/dev/null
   compare "$work/two.json" "$work/one.json" 1e-5 || fail "2 processes differ from 1 by more than 1e-5"
+  ;;
+
+table)
+  # A CSV table with string categories (the TAB model: embeddings,
+  # Concatenate): every process reads the file, builds only its share of
+  # each batch, and the weights equal one process's.
+  python3 "$here/../cli/write_table_csv.py" "$work/table.csv" 300 1
+  table_args=(--model tab --csv "$work/table.csv" --label class --optimizer sgd --lr 0.05 --epochs 2
+              --batch-size 25 --threads 1 --quiet)
+  "$cli" train "${table_args[@]}" --out "$work/table_one.ckpt" >"$work/table_one.log" 2>&1 || fail "one process"
+  two train "${table_args[@]}" --out "$work/table_two.ckpt" >"$work/table_two.log" 2>&1 || fail "two processes"
+  "$cli" export "$work/table_one.ckpt" -o "$work/table_one.json" >/dev/null
+  "$cli" export "$work/table_two.ckpt" -o "$work/table_two.json" >/dev/null
+  compare "$work/table_two.json" "$work/table_one.json" 1e-5 || fail "2 processes differ from 1 by more than 1e-5"
   ;;
 
 resume)
