@@ -336,36 +336,35 @@ TrainValidationSplit split(const Dataset& dataset, double validation_fraction) {
 // ---- BatchIterator ----
 
 BatchIterator::BatchIterator(const Dataset& dataset, BatchIteratorOptions options)
-    : dataset_(dataset), options_(options), rng_(options.seed) {
-  INSTNN_CHECK(options_.batch_size > 0, ConfigError, "batch_size must be > 0");
+    : dataset_(dataset),
+      options_(options),
+      rng_(options.seed),
+      sampler_(options.batch_size, options.rank, options.processes) {
   epoch_start_rng_ = rng_.state();
 }
 
 void BatchIterator::start_epoch() {
   epoch_start_rng_ = rng_.state();
-  rng_.shuffled_order(order_, dataset_.size(), options_.shuffle);
-  position_ = 0;
+  sampler_.start_epoch(rng_, dataset_.size(), options_.shuffle);
+  next_batch_ = 0;
   ++epoch_;
 }
 
-std::span<const std::size_t> BatchIterator::next_indices() {
+bool BatchIterator::next_batch_exists() {
   if (epoch_ == 0) start_epoch();
-  const std::size_t remaining = order_.size() - position_;
-  std::size_t take = std::min(options_.batch_size, remaining);
-  if (take < options_.batch_size && options_.drop_last) take = 0;
-  if (take == 0) {
-    position_ = order_.size();
-    return {};
-  }
-  std::span<const std::size_t> indices(order_.data() + position_, take);
-  position_ += take;
-  return indices;
+  if (next_batch_ < batches_per_epoch()) return true;
+  next_batch_ = sampler_.batches();
+  return false;
+}
+
+std::span<const std::size_t> BatchIterator::next_indices() {
+  if (!next_batch_exists()) return {};
+  return sampler_.share(next_batch_++);
 }
 
 bool BatchIterator::next(Batch& batch) {
-  const std::span<const std::size_t> indices = next_indices();
-  if (indices.empty()) return false;
-  dataset_.gather(indices, batch);
+  if (!next_batch_exists()) return false;
+  dataset_.gather(sampler_.share(next_batch_++), batch);
   return true;
 }
 
@@ -375,28 +374,36 @@ std::size_t BatchIterator::batches_per_epoch() const {
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
+std::size_t BatchIterator::position() const {
+  if (epoch_ == 0) return 0;
+  return std::min(next_batch_ * options_.batch_size, dataset_.size());
+}
+
 BatchIterator::State BatchIterator::state() const {
   // Before the first epoch the "epoch start" state is the fresh Rng.
-  return {epoch_start_rng_, epoch_, position_};
+  return {epoch_start_rng_, epoch_, position()};
 }
 
 void BatchIterator::set_state(const State& state) {
-  INSTNN_CHECK(state.position <= dataset_.size(), ConfigError, "batch iterator state position ",
-               state.position, " is beyond the dataset's ", dataset_.size(), " samples");
+  const std::size_t n = dataset_.size(), b = options_.batch_size;
+  INSTNN_CHECK(state.position <= n, ConfigError, "batch iterator state position ", state.position,
+               " is beyond the dataset's ", n, " samples");
   INSTNN_CHECK(state.epoch > 0 || state.position == 0, ConfigError,
                "batch iterator state has position ", state.position, " before any epoch");
+  INSTNN_CHECK(state.position % b == 0 || state.position == n, ConfigError,
+               "batch iterator state position ", state.position, " is not at a batch boundary (batch size ",
+               b, ")");
   rng_.set_state(state.rng);
   if (state.epoch == 0) {
     epoch_start_rng_ = state.rng;
     epoch_ = 0;
-    order_.clear();
-    position_ = 0;
+    next_batch_ = 0;
     return;
   }
   // Replay the shuffle of the epoch in progress from its starting state.
   epoch_ = state.epoch - 1;
   start_epoch();
-  position_ = static_cast<std::size_t>(state.position);
+  next_batch_ = static_cast<std::size_t>((state.position + b - 1) / b);
 }
 
 }  // namespace instnn

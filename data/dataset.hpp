@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "instnn/core/batch_sampler.hpp"
 #include "instnn/core/random.hpp"
 #include "instnn/core/shape.hpp"
 #include "instnn/core/data_source.hpp"
@@ -143,12 +144,18 @@ struct BatchIteratorOptions {
   // Drop the last batch when it is smaller than batch_size (Keras keeps it).
   bool drop_last = false;
   std::uint64_t seed = 0;
+  // Data-parallel training: this process's share of every batch
+  // (core/batch_sampler.hpp, as fit() splits them); batch_size stays the
+  // global batch and every process uses the same seed.
+  int rank = 0;
+  int processes = 1;
 };
 
-// Iterates a dataset in batches, epoch after epoch. Each epoch starts from
-// the identity order and, when shuffling, applies a Fisher-Yates shuffle with
-// an instnn::Rng seeded once, so the sequence of epochs is deterministic given
-// the seed, and state()/set_state() resume it exactly.
+// Iterates a dataset in batches, epoch after epoch, with the BatchSampler
+// fit() uses. Each epoch starts from the identity order and, when shuffling,
+// applies a Fisher-Yates shuffle with an instnn::Rng seeded once, so the
+// sequence of epochs is deterministic given the seed, and state()/set_state()
+// resume it exactly.
 //
 //   BatchIterator it(train, {.batch_size = 128, .seed = 42});
 //   Batch batch;
@@ -167,39 +174,49 @@ class BatchIterator {
   };
 
   // Keeps a copy of the (cheap, shared) dataset view. Throws ConfigError for
-  // batch_size 0.
+  // batch_size 0 or a rank that is not one of the processes.
   BatchIterator(const Dataset& dataset, BatchIteratorOptions options);
 
   // Begins the next epoch (reshuffles when shuffling).
   void start_epoch();
-  // Fills `batch` with the next batch of the current epoch; false when the
-  // epoch is over. Starts the first epoch if none was started.
+  // Fills `batch` with the next batch of the current epoch (this process's
+  // share of it); false when the epoch is over. Starts the first epoch if
+  // none was started. Every process gets the same number of batches: with
+  // several, a last batch of fewer rows than processes leaves some with an
+  // empty one (0 rows), so loops with a collective per batch stay in step.
   bool next(Batch& batch);
   // Indices (positions in the dataset) of the next batch without gathering;
-  // empty at the end of the epoch.
+  // empty at the end of the epoch (with several processes also for such an
+  // empty share: next() tells the two apart).
   std::span<const std::size_t> next_indices();
 
   std::size_t batches_per_epoch() const;
   std::uint64_t epoch() const { return epoch_; }
-  std::size_t position() const { return position_; }
+  // Samples of the epoch consumed so far, over every process.
+  std::size_t position() const;
   // This epoch's order of sample positions.
-  std::span<const std::size_t> order() const { return order_; }
+  std::span<const std::size_t> order() const { return sampler_.order(); }
   const Dataset& dataset() const { return dataset_; }
   const BatchIteratorOptions& options() const { return options_; }
 
   State state() const;
   // Restores a state from state() of an iterator over a same-sized dataset
-  // with the same options. Throws ConfigError for an impossible position.
+  // with the same options. Throws ConfigError for an impossible position
+  // (beyond the data, or not at a batch boundary).
   void set_state(const State& state);
 
  private:
   Dataset dataset_;
   BatchIteratorOptions options_;
   Rng rng_;
+  // Starts the first epoch if needed; false (and the epoch over) when no
+  // batch is left.
+  bool next_batch_exists();
+
   Rng::State epoch_start_rng_{};
-  std::vector<std::size_t> order_;
+  BatchSampler sampler_;
   std::uint64_t epoch_ = 0;
-  std::size_t position_ = 0;
+  std::size_t next_batch_ = 0;  // of the current epoch
 };
 
 }  // namespace instnn

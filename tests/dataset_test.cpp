@@ -295,6 +295,35 @@ TEST(BatchIterator, NoReallocationAcrossBatches) {
 
 TEST(BatchIterator, RejectsZeroBatchSize) {
   EXPECT_THROW(BatchIterator(float_dataset(3), {.batch_size = 0}), ConfigError);
+  EXPECT_THROW(BatchIterator(float_dataset(3), {.rank = 2, .processes = 2}), ConfigError);
+}
+
+// Data-parallel: with the same seed, the processes' shares of every batch
+// are its contiguous, as-even-as-possible parts (BatchSampler, as fit()
+// splits them), every process sees the same number of batches, and a
+// process without a row of the last batch gets an empty one.
+TEST(BatchIterator, ProcessesShareEveryBatchAsFitDoes) {
+  Dataset ds = float_dataset(22);
+  BatchIterator whole(ds, {.batch_size = 7, .seed = 5});
+  std::vector<BatchIterator> parts;
+  for (int r = 0; r < 3; ++r) parts.emplace_back(ds, BatchIteratorOptions{.batch_size = 7, .seed = 5, .rank = r, .processes = 3});
+  Batch all, share;
+  std::vector<std::size_t> sizes;
+  while (whole.next(all)) {
+    std::vector<std::size_t> joined;
+    for (BatchIterator& p : parts) {
+      ASSERT_TRUE(p.next(share));
+      sizes.push_back(share.size());
+      const std::vector<std::size_t> ids = sample_ids(share);
+      joined.insert(joined.end(), ids.begin(), ids.end());
+    }
+    EXPECT_EQ(joined, sample_ids(all));
+  }
+  for (BatchIterator& p : parts) EXPECT_FALSE(p.next(share));
+  // Batches of 7, 7, 7, 1 over 3 processes: 2+2+3 rows thrice, then 0, 0, 1.
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 3, 2, 2, 3, 2, 2, 3, 0, 0, 1}));
+  EXPECT_EQ(parts[0].position(), 22u);
+  EXPECT_THROW(parts[0].set_state({{}, 1, 3}), ConfigError);  // not at a batch boundary
 }
 
 }  // namespace
