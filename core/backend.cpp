@@ -42,6 +42,12 @@ ActivationKind parse_activation(std::string_view name) {
   throw ConfigError("unknown activation '" + std::string(name) + "'; expected one of: " + valid);
 }
 
+void Backend::affine(Transpose trans_w, int rows, int n, int k, const float* x, const float* w,
+                     int ldw, const float* bias, float* y) {
+  gemm(Transpose::No, trans_w, rows, n, k, 1.0f, x, k, w, ldw, 0.0f, y, n);
+  if (bias) bias_add(rows, n, bias, y);
+}
+
 void Backend::conv2d_relu_forward(const Conv2DGeometry& g, int batch, const float* x,
                                   const float* w, const float* b, float* y) {
   conv2d_forward(g, batch, x, w, b, y);

@@ -157,6 +157,19 @@ struct RecurrentSequence {
   RecurrentSequence rows_slice(int first, int count) const;
 };
 
+// The products with the recurrent kernel R [units x width] in a sequence's
+// steps (Backend::recurrent_steps_forward / _backward). Gemm on R is the
+// default; a backend may supply its own (the blas backend packs R once per
+// sequence instead of once per step).
+class RecurrentProjection {
+ public:
+  virtual ~RecurrentProjection() = default;
+  // hz [rows x width] = h_prev [rows x units] R.
+  virtual void step_forward(int rows, const float* h_prev, float* hz) = 0;
+  // dh [rows x units] = dhh [rows x width] R^T, plus dh when accumulate.
+  virtual void step_backward(int rows, const float* dhh, float* dh, bool accumulate) = 0;
+};
+
 // The table row of a category id, as MAP_TRANSFORM matches its keys
 // (docs/format.md): rounded to the nearest integer with halves away from
 // zero, converted to int32 saturating (NaN -> 0); ids 0..vocabulary-1 are
@@ -188,6 +201,12 @@ class Backend {
   virtual void bias_add(int rows, int cols, const float* bias, float* y) = 0;
   // db[c] = sum over r of dy[r][c] + beta * db[c].
   virtual void bias_grad(int rows, int cols, const float* dy, float* db, float beta) = 0;
+  // The affine map of Dense and of a recurrent layer's input projection:
+  // y [rows x n] = x [rows x k] op(w) + bias, bias [n] on every row (null:
+  // none). op(w) is w [k x n] (Transpose::No) or w [n x k] (Transpose::Yes),
+  // leading dimension ldw. The default is gemm, then bias_add.
+  virtual void affine(Transpose trans_w, int rows, int n, int k, const float* x, const float* w,
+                      int ldw, const float* bias, float* y);
 
   // ---- element-wise ----
   // y = f(x); y may alias x.
@@ -444,6 +463,12 @@ class Backend {
   // p -= mom.
   virtual void rmsprop_update(std::size_t n, const RmspropHyper& h, float* param,
                               const float* grad, float* ms, float* mom) = 0;
+
+ protected:
+  // The step loops of recurrent_forward and recurrent_backward, the same for
+  // every backend, with the products by R as `project` makes them.
+  void recurrent_steps_forward(const RecurrentSequence& s, RecurrentProjection& project);
+  void recurrent_steps_backward(const RecurrentSequence& s, RecurrentProjection& project);
 
  private:
   // The unfused conv2d_relu_backward's masked dy; grows, never shrinks, so a

@@ -1,7 +1,8 @@
 // Backend::recurrent_forward / recurrent_backward: the steps of a recurrent
-// layer over a whole sequence, in terms of gemm and the per-step cell
-// kernels. A backend that runs slices of rows in parallel calls these on
-// each slice (RecurrentSequence::rows_slice).
+// layer over a whole sequence, in terms of the products by R
+// (RecurrentProjection, gemm by default) and the per-step cell kernels. A
+// backend that runs slices of rows in parallel runs the step loops on each
+// slice (RecurrentSequence::rows_slice).
 #include <algorithm>
 
 #include "instnn/core/backend.hpp"
@@ -14,6 +15,29 @@ template <typename T>
 T* offset(T* p, std::size_t floats) {
   return p ? p + floats : nullptr;
 }
+
+// The default products by R: the backend's gemm on R as it is stored.
+class GemmProjection final : public RecurrentProjection {
+ public:
+  GemmProjection(Backend& backend, const RecurrentSequence& s)
+      : backend_(backend),
+        r_(s.recurrent_kernel),
+        units_(s.cell.units),
+        width_(recurrent_gates(s.kind) * s.cell.units) {}
+  void step_forward(int rows, const float* h_prev, float* hz) override {
+    backend_.gemm(Transpose::No, Transpose::No, rows, width_, units_, 1.0f, h_prev, units_, r_,
+                  width_, 0.0f, hz, width_);
+  }
+  void step_backward(int rows, const float* dhh, float* dh, bool accumulate) override {
+    backend_.gemm(Transpose::No, Transpose::Yes, rows, units_, width_, 1.0f, dhh, width_, r_,
+                  width_, accumulate ? 1.0f : 0.0f, dh, units_);
+  }
+
+ private:
+  Backend& backend_;
+  const float* r_;
+  int units_, width_;
+};
 
 }  // namespace
 
@@ -37,6 +61,16 @@ RecurrentSequence RecurrentSequence::rows_slice(int first, int count) const {
 }
 
 void Backend::recurrent_forward(const RecurrentSequence& s) {
+  GemmProjection project(*this, s);
+  recurrent_steps_forward(s, project);
+}
+
+void Backend::recurrent_backward(const RecurrentSequence& s) {
+  GemmProjection project(*this, s);
+  recurrent_steps_backward(s, project);
+}
+
+void Backend::recurrent_steps_forward(const RecurrentSequence& s, RecurrentProjection& project) {
   const int n = s.cell.batch, u = s.cell.units, steps = s.steps;
   const int width = recurrent_gates(s.kind) * u;
   const std::size_t state = std::size_t(s.rows) * u;  // one step of the step-major arrays
@@ -50,8 +84,7 @@ void Backend::recurrent_forward(const RecurrentSequence& s) {
     if (t == 0)  // the zero initial state projects to zero
       for (int b = 0; b < n; ++b) std::fill_n(s.hz + std::size_t(b) * width, width, 0.0f);
     else
-      gemm(Transpose::No, Transpose::No, n, width, u, 1.0f, h_prev, u, s.recurrent_kernel, width,
-           0.0f, s.hz, width);
+      project.step_forward(n, h_prev, s.hz);
     switch (s.kind) {
       case RecurrentKind::SimpleRNN: rnn_cell_forward(s.cell, z, z_stride, s.hz, h); break;
       case RecurrentKind::GRU:
@@ -66,13 +99,13 @@ void Backend::recurrent_forward(const RecurrentSequence& s) {
   }
 }
 
-void Backend::recurrent_backward(const RecurrentSequence& s) {
+void Backend::recurrent_steps_backward(const RecurrentSequence& s, RecurrentProjection& project) {
   const int u = s.cell.units, steps = s.steps, n = s.cell.batch;
   const int width = recurrent_gates(s.kind) * u;
   const std::size_t state = std::size_t(s.rows) * u;
   const int z_stride = steps * width;
   // GRU's cell writes the part of dh_prev that bypasses R; the others none.
-  const float dh_beta = s.kind == RecurrentKind::GRU ? 1.0f : 0.0f;
+  const bool dh_accumulate = s.kind == RecurrentKind::GRU;
   for (int t = steps - 1; t >= 0; --t) {
     const int at = s.go_backwards ? steps - 1 - t : t;
     const float* z = s.z + std::size_t(at) * width;
@@ -98,8 +131,7 @@ void Backend::recurrent_backward(const RecurrentSequence& s) {
       }
     }
     if (t > 0)  // dh_prev (+)= dhh R^T; the zero initial state needs none
-      gemm(Transpose::No, Transpose::Yes, n, u, width, 1.0f, dhh, width, s.recurrent_kernel,
-           width, dh_beta, s.dh, u);
+      project.step_backward(n, dhh, s.dh, dh_accumulate);
   }
 }
 

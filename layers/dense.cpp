@@ -71,9 +71,8 @@ const Tensor& Dense::forward(const Tensor& x, Mode) {
   const bool has_act = options_.activation_.kind != ActivationKind::Linear;
   Tensor& z = has_act ? s.z : s.y;
   z.resize(Shape{n, out});
-  backend().gemm(Transpose::No, Transpose::Yes, n, out, in, 1.0f, x.data(), in,
-                 kernel_.value.data(), in, 0.0f, z.data(), out);
-  if (options_.use_bias_) backend().bias_add(n, out, bias_.value.data(), z.data());
+  backend().affine(Transpose::Yes, n, out, in, x.data(), kernel_.value.data(), in,
+                   options_.use_bias_ ? bias_.value.data() : nullptr, z.data());
   if (has_act) {
     s.y.resize(Shape{n, out});
     backend().activation_forward(options_.activation_, z.size(), z.data(), s.y.data());

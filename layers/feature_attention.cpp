@@ -33,9 +33,8 @@ const Tensor& FeatureAttention::forward_inputs(std::span<const Tensor* const> in
   s.weights.resize(Shape{n, t});
   s.y.resize(Shape{n, t});
   // z = key W^T + b, weights = softmax(z) per row, y = target * weights
-  backend().gemm(Transpose::No, Transpose::Yes, n, t, k, 1.0f, inputs[1]->data(), k, kernel_.value.data(), k,
-                 0.0f, s.weights.data(), t);
-  backend().bias_add(n, t, bias_.value.data(), s.weights.data());
+  backend().affine(Transpose::Yes, n, t, k, inputs[1]->data(), kernel_.value.data(), k,
+                   bias_.value.data(), s.weights.data());
   backend().softmax(n, t, s.weights.data(), s.weights.data());
   backend().multiply(s.y.size(), inputs[0]->data(), s.weights.data(), s.y.data());
   return s.y;

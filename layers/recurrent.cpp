@@ -160,9 +160,8 @@ const Tensor& Recurrent::forward(const Tensor& x, Mode) {
 
   // Every step's input projection in one GEMM: z = x W + b.
   s.z.resize(Shape{n, steps, width});
-  be.gemm(Transpose::No, Transpose::No, n * steps, width, in, 1.0f, x.data(), in,
-          kernel_.value.data(), width, 0.0f, s.z.data(), width);
-  be.bias_add(n * steps, width, bias_.value.data(), s.z.data());
+  be.affine(Transpose::No, n * steps, width, in, x.data(), kernel_.value.data(), width,
+            bias_.value.data(), s.z.data());
 
   s.states.resize(Shape{steps + 1, n, u});
   std::fill_n(s.states.data(), state, 0.0f);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "instnn/backends/blas/blas_backend.hpp"
+#include "instnn/backends/blas/packed_gemm.hpp"
 #include "instnn/backends/reference/reference_backend.hpp"
 #include "instnn/core/random.hpp"
 
@@ -179,6 +180,93 @@ TEST(GemmThreads, OneAndTwoThreadsAgree) {
   EXPECT_GE(blas.threads(), 1);
 }
 
+// ------------------------------------------------------ packed GEMM
+// The recurrent layers' products on a packed right-hand matrix
+// (packed_gemm.hpp) against the reference gemm: every row count of the
+// micro-kernel's tail, columns past a panel, strided a and c (their padding
+// untouched), B stored as is and transposed, c overwritten (NaN ignored) or
+// accumulated. Tolerance as gemm's.
+
+struct PackedShape {
+  int m, n, k;
+};
+
+class PackedGemmParity : public ::testing::TestWithParam<std::tuple<PackedShape, Transpose, bool>> {};
+
+TEST_P(PackedGemmParity, MatchesReferenceGemm) {
+  const auto [shape, trans, accumulate] = GetParam();
+  const auto [m, n, k] = shape;
+  const int lda = k + 3, ldc = n + 2, ldb = (trans == Transpose::No ? n : k) + 1;
+  const auto a = random_vector(std::size_t(m) * lda, 21);
+  const auto b = random_vector(std::size_t(trans == Transpose::No ? k : n) * ldb, 22);
+  auto c_ref = random_vector(std::size_t(m) * ldc, 23);
+  auto c_packed = c_ref;
+  if (!accumulate)
+    for (int i = 0; i < m; ++i)
+      std::fill_n(c_packed.begin() + std::ptrdiff_t(i) * ldc, n, std::nanf(""));
+  ReferenceBackend ref;
+  ref.gemm(Transpose::No, trans, m, n, k, 1.0f, a.data(), lda, b.data(), ldb,
+           accumulate ? 1.0f : 0.0f, c_ref.data(), ldc);
+  std::vector<float> packed_b(packed::packed_size(k, n), std::nanf(""));
+  packed::pack(trans, k, n, b.data(), ldb, packed_b.data());
+  packed::multiply(m, n, k, a.data(), lda, packed_b.data(), nullptr, accumulate, c_packed.data(),
+                   ldc);
+  expect_close(c_ref, c_packed, {2e-6 * k + 1e-6, 1e-5}, "packed gemm");
+  expect_finite(c_packed, "packed gemm");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, PackedGemmParity,
+    ::testing::Combine(::testing::Values(PackedShape{1, 1, 1}, PackedShape{3, 5, 7},
+                                         PackedShape{7, 33, 2}, PackedShape{9, 64, 16},
+                                         PackedShape{13, 17, 31}, PackedShape{16, 96, 129},
+                                         PackedShape{37, 20, 80}, PackedShape{64, 512, 128},
+                                         PackedShape{64, 128, 512}),
+                       ::testing::Values(Transpose::No, Transpose::Yes), ::testing::Bool()),
+    [](const auto& info) {
+      const PackedShape s = std::get<0>(info.param);
+      return std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+             (std::get<1>(info.param) == Transpose::Yes ? "_bt" : "") +
+             (std::get<2>(info.param) ? "_accumulate" : "");
+    });
+
+// ---------------------------------------------------------------- affine
+// y = x op(w) + bias: the blas backend's packed path (inner dimension up to
+// 64, rows split over the threads) and its gemm path past that, against the
+// reference; y starts NaN-filled (overwritten). Tolerance as gemm's.
+
+class AffineParity : public BackendPair,
+                     public ::testing::TestWithParam<std::tuple<PackedShape, Transpose, bool>> {};
+
+TEST_P(AffineParity, MatchesReference) {
+  const auto [shape, trans, with_bias] = GetParam();
+  const auto [rows, n, k] = shape;
+  const int ldw = (trans == Transpose::No ? n : k) + 2;
+  const auto x = random_vector(std::size_t(rows) * k, 31);
+  const auto w = random_vector(std::size_t(trans == Transpose::No ? k : n) * ldw, 32);
+  const auto bias = random_vector(std::size_t(n), 33);
+  const float* b = with_bias ? bias.data() : nullptr;
+  std::vector<float> y_ref(std::size_t(rows) * n, std::nanf("")), y_blas = y_ref;
+  ref_.affine(trans, rows, n, k, x.data(), w.data(), ldw, b, y_ref.data());
+  blas_.affine(trans, rows, n, k, x.data(), w.data(), ldw, b, y_blas.data());
+  expect_close(y_ref, y_blas, {2e-6 * k + 1e-6, 1e-5}, "affine");
+  expect_finite(y_blas, "affine");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AffineParity,
+    ::testing::Combine(::testing::Values(PackedShape{1, 1, 1}, PackedShape{5, 10, 3},
+                                         PackedShape{101, 37, 28}, PackedShape{3584, 512, 28},
+                                         PackedShape{200, 70, 64}, PackedShape{33, 19, 65},
+                                         PackedShape{130, 128, 784}),
+                       ::testing::Values(Transpose::No, Transpose::Yes), ::testing::Bool()),
+    [](const auto& info) {
+      const PackedShape s = std::get<0>(info.param);
+      return std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+             (std::get<1>(info.param) == Transpose::Yes ? "_wt" : "") +
+             (std::get<2>(info.param) ? "_bias" : "");
+    });
+
 // ---------------------------------------------------------------- bias
 // Tolerance: bias_add is one float add (exact in both); bias_grad sums rows
 // in float: abs 1e-6 * rows. bias_grad with beta 0 ignores a NaN-filled db,
@@ -215,6 +303,10 @@ const auto kMatrixShapes = ::testing::Values(MatrixShape{1, 1}, MatrixShape{1, 1
                                              MatrixShape{97, 10}, MatrixShape{128, 97});
 
 INSTANTIATE_TEST_SUITE_P(Shapes, BiasParity, kMatrixShapes);
+// Large enough to split the columns over the threads (blocks of 16 columns,
+// the last one partial).
+INSTANTIATE_TEST_SUITE_P(ThreadedShapes, BiasParity,
+                         ::testing::Values(MatrixShape{700, 97}, MatrixShape{129, 1000}));
 
 // ---------------------------------------------------------------- activations
 // Tolerance: Eigen's vectorised exp/tanh/erf/logistic are within a few ulp:

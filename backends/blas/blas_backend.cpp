@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "instnn/backends/blas/eigen_maps.hpp"
+#include "instnn/backends/blas/packed_gemm.hpp"
 
 namespace instnn {
 
@@ -23,6 +24,9 @@ namespace {
 // than this one-thread path either: MLP epochs of 2.4-8.8 s vs 2.2-2.8 s on
 // a loaded 2-core machine, run alternately.)
 constexpr double kParallelGemmFlops = 64e6;
+// affine() on the packed kernel up to this inner dimension; past it the
+// multiply, not writing y, is the cost, and sgemm's kernels take over.
+constexpr int kPackedAffineMaxK = 64;
 // Blocks of C handed to threads are multiples of this (one AVX-512 vector).
 constexpr int kSplitGranule = 16;
 // Per-sample work (pooling, batch norm) under this many floats stays on the
@@ -92,16 +96,46 @@ void BlasBackend::gemm_parallel(Transpose trans_a, Transpose trans_b, int m, int
   });
 }
 
+// With a thin inner dimension an affine map is bound by writing y: sgemm
+// clears y, accumulates into it, and bias_add passes over it once more. The
+// packed kernel (packed_gemm.hpp) writes each row once, bias included, on w
+// packed once per call. SEQ's input projection is [128 * 28] x 28 -> 512.
+void BlasBackend::affine(Transpose trans_w, int rows, int n, int k, const float* x,
+                         const float* w, int ldw, const float* bias, float* y) {
+  if (!packed::available() || k > kPackedAffineMaxK || rows <= 0 || n <= 0 || k <= 0) {
+    Backend::affine(trans_w, rows, n, k, x, w, ldw, bias, y);
+    return;
+  }
+  float* packed_w = affine_packed_.ensure(packed::packed_size(k, n));
+  packed::pack(trans_w, k, n, w, ldw, packed_w);
+  for_sample_ranges(sample_parts(rows, std::size_t(rows) * n), rows,
+                    [&](int, int first, int last) {
+                      packed::multiply(last - first, n, k, x + std::size_t(first) * k, k, packed_w,
+                                       bias, false, y + std::size_t(first) * n, n);
+                    });
+}
+
+// Both bias kernels split the columns over the threads (in whole 16-float
+// granules) when the matrix is large enough to pay for waking them: a
+// recurrent layer's input projection is [batch * steps] x [gates * units].
 void BlasBackend::bias_add(int rows, int cols, const float* bias, float* y) {
-  eigen::matrix(y, rows, cols).rowwise() += eigen::matrix(bias, 1, cols).row(0);
+  for_column_blocks(rows, cols, [&](int first, int count) {
+    eigen::strided_matrix(y + first, rows, count, cols).rowwise() +=
+        eigen::matrix(bias + first, 1, count).row(0);
+  });
 }
 
 void BlasBackend::bias_grad(int rows, int cols, const float* dy, float* db, float beta) {
-  if (beta == 0.0f)
-    eigen::matrix(db, 1, cols).noalias() = eigen::matrix(dy, rows, cols).colwise().sum();
-  else
-    eigen::matrix(db, 1, cols) =
-        eigen::matrix(dy, rows, cols).colwise().sum() + beta * eigen::matrix(db, 1, cols);
+  for_column_blocks(rows, cols, [&](int first, int count) {
+    // Row after row into the block's sums (a colwise() sum would walk each
+    // column down the rows, a stride of `cols` floats per element).
+    auto out = eigen::array(db + first, std::size_t(count));
+    if (beta == 0.0f)
+      out.setZero();
+    else if (beta != 1.0f)
+      out *= beta;
+    for (int r = 0; r < rows; ++r) out += eigen::array(dy + std::size_t(r) * cols + first, std::size_t(count));
+  });
 }
 
 }  // namespace instnn

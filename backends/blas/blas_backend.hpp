@@ -40,6 +40,8 @@ class BlasBackend final : public Backend {
             int lda, const float* b, int ldb, float beta, float* c, int ldc) override;
   void bias_add(int rows, int cols, const float* bias, float* y) override;
   void bias_grad(int rows, int cols, const float* dy, float* db, float beta) override;
+  void affine(Transpose trans_w, int rows, int n, int k, const float* x, const float* w, int ldw,
+              const float* bias, float* y) override;
 
   void activation_forward(const ActivationSpec& act, std::size_t n, const float* x,
                           float* y) override;
@@ -207,6 +209,19 @@ class BlasBackend final : public Backend {
                         for (int b = first; b < last; ++b) fn(b);
                       });
   }
+  // fn(first_column, count) for blocks of a rows x cols matrix's columns,
+  // one per thread when the matrix has at least kParallelSampleElements
+  // floats and a granule of 16 columns per thread, else one block.
+  template <typename Fn>
+  void for_column_blocks(int rows, int cols, const Fn& fn) {
+    const int granules = (cols + 15) / 16;
+    const int parts = std::min(sample_parts(rows, std::size_t(rows) * cols), granules);
+    pool_.run(parts, [&](int part) {
+      const int first = std::min(cols, granules * part / parts * 16);
+      const int last = std::min(cols, granules * (part + 1) / parts * 16);
+      if (last > first) fn(first, last - first);
+    });
+  }
   // fn(begin, count) over [0, n): one range per thread when n >= min_parallel,
   // else one range. Ranges are whole multiples of 16 floats, so they start on
   // 64-byte boundaries.
@@ -218,6 +233,18 @@ class BlasBackend final : public Backend {
       const std::size_t begin = std::min(n, granules * part / parts * 16);
       const std::size_t end = std::min(n, granules * (part + 1) / parts * 16);
       if (end > begin) fn(begin, end - begin);
+    });
+  }
+
+  // fn(slice) for slices of a sequence's rows, one per thread (at least
+  // kMinSliceRows rows each: thinner steps do not pay for a thread). Inside
+  // a slice the pool is taken, so its gemm and cell calls run inline.
+  static constexpr int kMinSliceRows = 8;
+  template <typename Fn>
+  void run_sliced(const RecurrentSequence& s, const Fn& fn) {
+    const int parts = std::max(1, std::min(threads_, s.cell.batch / kMinSliceRows));
+    for_sample_ranges(parts, s.cell.batch, [&](int, int first, int last) {
+      fn(s.rows_slice(first, last - first));
     });
   }
 
@@ -234,6 +261,8 @@ class BlasBackend final : public Backend {
   };
   std::vector<ConvWorkspace> conv_workspaces_;
   ScratchBuffer channel_stats_;  // per-channel batch-norm sums
+  ScratchBuffer recurrent_packed_;  // R (or R^T) packed for a sequence's steps
+  ScratchBuffer affine_packed_;     // affine()'s w, packed
 };
 
 }  // namespace instnn

@@ -2,15 +2,17 @@
 // Eigen expressions over the row's gates plus the activations of
 // eigen_activations.hpp on each gate's range. A whole sequence runs as one
 // slice of rows per thread through every step (recurrent_forward and
-// recurrent_backward), so the small per-step GEMMs h R and dhh R^T run on
-// all threads without a wake-up per step; a cell kernel called on its own
-// splits its rows over the pool when the step is large enough.
+// recurrent_backward), so the small per-step products h R and dhh R^T run
+// on all threads without a wake-up per step, on R packed once per sequence
+// (packed_gemm.hpp); a cell kernel called on its own splits its rows over
+// the pool when the step is large enough.
 #include "instnn/backends/blas/eigen_maps.hpp"  // first: sets the Eigen warning policy
 
 #include <algorithm>
 
 #include "instnn/backends/blas/blas_backend.hpp"
 #include "instnn/backends/blas/eigen_activations.hpp"
+#include "instnn/backends/blas/packed_gemm.hpp"
 
 namespace instnn {
 
@@ -26,10 +28,13 @@ T* row(T* p, int b, std::size_t stride) {
   return p ? p + std::size_t(b) * stride : nullptr;
 }
 
-// Fewer rows than this per slice make each step's GEMMs too thin to pay for
-// a thread of their own.
-constexpr int kMinSliceRows = 8;
-int slice_count(int threads, int rows) { return std::max(1, std::min(threads, rows / kMinSliceRows)); }
+// Keras's default LSTM activations (tanh, sigmoid): their derivatives come
+// from the gates themselves, so a cell step is a few fused passes over the
+// row instead of a pass per gate and operation.
+bool default_lstm_activations(const RecurrentCell& cell) {
+  return cell.activation.kind == ActivationKind::Tanh &&
+         cell.recurrent_activation.kind == ActivationKind::Sigmoid;
+}
 
 // grad = dh + dy (dy may be null).
 void total_grad(std::size_t u, const float* dh, const float* dy, float* grad) {
@@ -80,6 +85,10 @@ void BlasBackend::lstm_cell_forward(const RecurrentCell& cell, float* z, int z_s
     float* h_row = row(h, b, u);
     array(cell_row, u) = array(gate + u, u) * array(row(c_prev, b, u), u) +
                          array(gate, u) * array(gate + 2 * u, u);
+    if (cell.activation.kind == ActivationKind::Tanh) {
+      array(h_row, u) = array(gate + 3 * u, u) * array(cell_row, u).tanh();
+      return;
+    }
     activation_forward_range(cell.activation, u, cell_row, h_row);
     array(h_row, u) *= array(gate + 3 * u, u);
   });
@@ -92,6 +101,30 @@ void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, 
   const std::size_t u = std::size_t(cell.units);
   const auto& act = cell.activation;
   const auto& ra = cell.recurrent_activation;
+  if (default_lstm_activations(cell)) {
+    for_rows(cell.batch, 4 * u, [&](int b) {
+      const float* gate = row(gates, b, 4 * u);
+      const auto i = array(gate, u), f = array(gate + u, u), g = array(gate + 2 * u, u),
+                 o = array(gate + 3 * u, u);
+      float* grad = row(dhh, b, 4 * u);  // dz's row is the copy of it
+      // Scratch in grad's o and g parts until they are written:
+      // [- | - | dL/dh | tanh(c)].
+      float* grad_h = grad + 2 * u;
+      float* tanh_c = grad + 3 * u;
+      total_grad(u, row(dh, b, u), row(dy, b, dy_stride), grad_h);
+      array(tanh_c, u) = array(row(c, b, u), u).tanh();
+      const auto gh = array(grad_h, u), tc = array(tanh_c, u);
+      auto dct = array(row(dc, b, u), u);  // dL/dc: the next step's plus this one's
+      dct += gh * o * (1.0f - tc.square());
+      array(grad + 3 * u, u) = gh * tc * o * (1.0f - o);  // o (overwrites tanh(c))
+      array(grad + 2 * u, u) = dct * i * (1.0f - g.square());  // g (overwrites dL/dh)
+      array(grad, u) = dct * g * i * (1.0f - i);
+      array(grad + u, u) = dct * array(row(c_prev, b, u), u) * f * (1.0f - f);
+      dct *= f;
+      array(row(dz, b, dz_stride), 4 * u) = array(grad, 4 * u);
+    });
+    return;
+  }
   for_rows(cell.batch, 4 * u, [&](int b) {
     const float* pre = row(z, b, z_stride);
     const float* gate = row(gates, b, 4 * u);
@@ -168,19 +201,51 @@ void BlasBackend::gru_cell_backward(const RecurrentCell& cell, const float* z, i
   });
 }
 
+namespace {
+
+// h_prev R and dhh R^T on R packed once for the whole sequence
+// (packed_gemm.hpp): R [units x width] as the forward's B, R^T as the
+// backward's.
+class PackedProjection final : public RecurrentProjection {
+ public:
+  PackedProjection(const float* packed, int units, int width)
+      : packed_(packed), units_(units), width_(width) {}
+  void step_forward(int rows, const float* h_prev, float* hz) override {
+    packed::multiply(rows, width_, units_, h_prev, units_, packed_, nullptr, false, hz, width_);
+  }
+  void step_backward(int rows, const float* dhh, float* dh, bool accumulate) override {
+    packed::multiply(rows, units_, width_, dhh, width_, packed_, nullptr, accumulate, dh, units_);
+  }
+
+ private:
+  const float* packed_;
+  int units_, width_;
+};
+
+}  // namespace
+
 void BlasBackend::recurrent_forward(const RecurrentSequence& s) {
-  const int parts = slice_count(threads_, s.cell.batch);
-  // Inside a slice the pool is taken, so its gemm and cell calls run inline.
-  for_sample_ranges(parts, s.cell.batch, [&](int, int first, int last) {
-    Backend::recurrent_forward(s.rows_slice(first, last - first));
-  });
+  if (!packed::available()) {
+    run_sliced(s, [&](const RecurrentSequence& slice) { Backend::recurrent_forward(slice); });
+    return;
+  }
+  const int u = s.cell.units, width = recurrent_gates(s.kind) * u;
+  float* packed_r = recurrent_packed_.ensure(packed::packed_size(u, width));
+  packed::pack(Transpose::No, u, width, s.recurrent_kernel, width, packed_r);
+  PackedProjection project(packed_r, u, width);
+  run_sliced(s, [&](const RecurrentSequence& slice) { recurrent_steps_forward(slice, project); });
 }
 
 void BlasBackend::recurrent_backward(const RecurrentSequence& s) {
-  const int parts = slice_count(threads_, s.cell.batch);
-  for_sample_ranges(parts, s.cell.batch, [&](int, int first, int last) {
-    Backend::recurrent_backward(s.rows_slice(first, last - first));
-  });
+  if (!packed::available()) {
+    run_sliced(s, [&](const RecurrentSequence& slice) { Backend::recurrent_backward(slice); });
+    return;
+  }
+  const int u = s.cell.units, width = recurrent_gates(s.kind) * u;
+  float* packed_rt = recurrent_packed_.ensure(packed::packed_size(width, u));
+  packed::pack(Transpose::Yes, width, u, s.recurrent_kernel, width, packed_rt);
+  PackedProjection project(packed_rt, u, width);
+  run_sliced(s, [&](const RecurrentSequence& slice) { recurrent_steps_backward(slice, project); });
 }
 
 }  // namespace instnn

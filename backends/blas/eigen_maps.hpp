@@ -29,4 +29,14 @@ inline ConstMatrixMap matrix(const float* p, int rows, int cols) {
   return ConstMatrixMap(p, rows, cols);
 }
 
+// rows x cols of a row-major matrix whose rows are `stride` floats apart.
+using StridedMatrixMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+using ConstStridedMatrixMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+inline StridedMatrixMap strided_matrix(float* p, int rows, int cols, int stride) {
+  return StridedMatrixMap(p, rows, cols, Eigen::OuterStride<>(stride));
+}
+inline ConstStridedMatrixMap strided_matrix(const float* p, int rows, int cols, int stride) {
+  return ConstStridedMatrixMap(p, rows, cols, Eigen::OuterStride<>(stride));
+}
+
 }  // namespace instnn::eigen
