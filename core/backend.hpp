@@ -123,19 +123,18 @@ struct RecurrentCell {
 // recurrent_backward): cell.batch rows of arrays laid out for `rows` rows,
 // every pointer at the first of those rows. G = recurrent_gates(kind),
 // width = G * units. The [steps, rows, .] arrays are step-major in processing
-// order (step t of a go_backwards layer reads input step steps-1-t).
+// order (a go_backwards layer's caller reverses the steps of its input).
 struct RecurrentSequence {
   RecurrentKind kind = RecurrentKind::LSTM;
   RecurrentCell cell;
   int rows = 1;  // the whole batch: the step stride of the step-major arrays
   int steps = 1;
-  bool go_backwards = false;
   const float* recurrent_kernel = nullptr;  // R [units x width]
   const float* recurrent_bias = nullptr;    // GRU: [width], else null
-  // Forward. z [rows, steps, width] in input order: on entry x W + b, on exit
-  // the gates' pre-activations. states [steps + 1, rows, units] (h; step 0
-  // is the zero state, which the caller writes), cells likewise (LSTM's c),
-  // gates [steps, rows, 4 units] (GRU, LSTM), hz [rows, width] scratch.
+  // Forward. z [steps, rows, width]: on entry x W + b, on exit the gates'
+  // pre-activations. states [steps + 1, rows, units] (h; step 0 is the zero
+  // state, which the caller writes), cells likewise (LSTM's c), gates
+  // [steps, rows, 4 units] (GRU, LSTM), hz [rows, width] scratch.
   float* z = nullptr;
   float* states = nullptr;
   float* cells = nullptr;
@@ -145,8 +144,9 @@ struct RecurrentSequence {
   // an output gradient, which the caller puts in dh) or every step's output
   // gradient, [rows, steps, units] in processing order (return_sequences).
   // dh, dc [rows, units]: dL/dh and dL/dc after the last step on entry
-  // (dc LSTM only), scratch after. Written: dz [rows, steps, width] in input
-  // order and dhh [steps, rows, width], the gradient w.r.t. h_{t-1} R.
+  // (dc LSTM only), scratch after. Written: dz [steps, rows, width], the
+  // gradient w.r.t. x W + b, and dhh [steps, rows, width], the one w.r.t.
+  // h_{t-1} R. SimpleRNN's and LSTM's are equal: dz may be dhh itself.
   const float* dy = nullptr;
   float* dh = nullptr;
   float* dc = nullptr;
@@ -302,7 +302,9 @@ class Backend {
   // Backward: dy (strided, null for none) is this step's output gradient and
   //   dh [batch x units] the gradient w.r.t. h arriving from the next step;
   //   dz (strided) gets the gradient w.r.t. z's input projection and dhh
-  //   [batch x G*units] the one w.r.t. hz (for dR and dh_prev = dhh R^T).
+  //   [batch x G*units] the one w.r.t. hz (for dR and dh_prev = dhh R^T);
+  //   SimpleRNN's and LSTM's are equal, and dz may be dhh itself (stride
+  //   G*units).
   //
   // SimpleRNN: z += hz; h = activation(z).
   virtual void rnn_cell_forward(const RecurrentCell& cell, float* z, int z_stride, const float* hz,

@@ -47,7 +47,7 @@ RecurrentSequence RecurrentSequence::rows_slice(int first, int count) const {
   const std::size_t row = std::size_t(first);
   RecurrentSequence s = *this;
   s.cell.batch = count;
-  s.z = offset(z, row * std::size_t(steps) * width);
+  s.z = offset(z, row * width);
   s.states = offset(states, row * u);
   s.cells = offset(cells, row * u);
   s.gates = offset(gates, row * 4 * u);
@@ -55,7 +55,7 @@ RecurrentSequence RecurrentSequence::rows_slice(int first, int count) const {
   s.dy = offset(dy, row * std::size_t(steps) * u);
   s.dh = offset(dh, row * u);
   s.dc = offset(dc, row * u);
-  s.dz = offset(dz, row * std::size_t(steps) * width);
+  s.dz = offset(dz, row * width);
   s.dhh = offset(dhh, row * width);
   return s;
 }
@@ -74,10 +74,8 @@ void Backend::recurrent_steps_forward(const RecurrentSequence& s, RecurrentProje
   const int n = s.cell.batch, u = s.cell.units, steps = s.steps;
   const int width = recurrent_gates(s.kind) * u;
   const std::size_t state = std::size_t(s.rows) * u;  // one step of the step-major arrays
-  const int z_stride = steps * width;
   for (int t = 0; t < steps; ++t) {
-    const int at = s.go_backwards ? steps - 1 - t : t;  // input step
-    float* z = s.z + std::size_t(at) * width;
+    float* z = s.z + std::size_t(t) * s.rows * width;
     const float* h_prev = s.states + std::size_t(t) * state;
     float* h = s.states + std::size_t(t + 1) * state;
     float* gates = s.gates ? s.gates + std::size_t(t) * 4 * state : nullptr;
@@ -86,13 +84,13 @@ void Backend::recurrent_steps_forward(const RecurrentSequence& s, RecurrentProje
     else
       project.step_forward(n, h_prev, s.hz);
     switch (s.kind) {
-      case RecurrentKind::SimpleRNN: rnn_cell_forward(s.cell, z, z_stride, s.hz, h); break;
+      case RecurrentKind::SimpleRNN: rnn_cell_forward(s.cell, z, width, s.hz, h); break;
       case RecurrentKind::GRU:
-        gru_cell_forward(s.cell, z, z_stride, s.hz, s.recurrent_bias, h_prev, gates, h);
+        gru_cell_forward(s.cell, z, width, s.hz, s.recurrent_bias, h_prev, gates, h);
         break;
       case RecurrentKind::LSTM: {
         float* cells = s.cells + std::size_t(t) * state;
-        lstm_cell_forward(s.cell, z, z_stride, s.hz, cells, gates, cells + state, h);
+        lstm_cell_forward(s.cell, z, width, s.hz, cells, gates, cells + state, h);
         break;
       }
     }
@@ -103,30 +101,29 @@ void Backend::recurrent_steps_backward(const RecurrentSequence& s, RecurrentProj
   const int u = s.cell.units, steps = s.steps, n = s.cell.batch;
   const int width = recurrent_gates(s.kind) * u;
   const std::size_t state = std::size_t(s.rows) * u;
-  const int z_stride = steps * width;
   // GRU's cell writes the part of dh_prev that bypasses R; the others none.
   const bool dh_accumulate = s.kind == RecurrentKind::GRU;
   for (int t = steps - 1; t >= 0; --t) {
-    const int at = s.go_backwards ? steps - 1 - t : t;
-    const float* z = s.z + std::size_t(at) * width;
-    float* dz = s.dz + std::size_t(at) * width;
-    float* dhh = s.dhh + std::size_t(t) * s.rows * width;
+    const std::size_t step = std::size_t(t) * s.rows * width;
+    const float* z = s.z + step;
+    float* dz = s.dz + step;
+    float* dhh = s.dhh + step;
     const float* step_dy = s.dy ? s.dy + std::size_t(t) * u : nullptr;
     const float* h_prev = s.states + std::size_t(t) * state;
     const float* gates = s.gates ? s.gates + std::size_t(t) * 4 * state : nullptr;
     switch (s.kind) {
       case RecurrentKind::SimpleRNN:
-        rnn_cell_backward(s.cell, z, z_stride, h_prev + state, step_dy, steps * u, s.dh, dz,
-                          z_stride, dhh);
+        rnn_cell_backward(s.cell, z, width, h_prev + state, step_dy, steps * u, s.dh, dz, width,
+                          dhh);
         break;
       case RecurrentKind::GRU:
-        gru_cell_backward(s.cell, z, z_stride, gates, h_prev, step_dy, steps * u, s.dh, dz,
-                          z_stride, dhh);
+        gru_cell_backward(s.cell, z, width, gates, h_prev, step_dy, steps * u, s.dh, dz, width,
+                          dhh);
         break;
       case RecurrentKind::LSTM: {
         const float* cells = s.cells + std::size_t(t) * state;
-        lstm_cell_backward(s.cell, z, z_stride, gates, cells, cells + state, step_dy, steps * u,
-                           s.dh, s.dc, dz, z_stride, dhh);
+        lstm_cell_backward(s.cell, z, width, gates, cells, cells + state, step_dy, steps * u,
+                           s.dh, s.dc, dz, width, dhh);
         break;
       }
     }

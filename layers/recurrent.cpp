@@ -134,6 +134,8 @@ Shape Recurrent::output_shape() const {
   return Shape{options_.units_};
 }
 
+int Recurrent::input_step(int t) const { return options_.go_backwards_ ? steps() - 1 - t : t; }
+
 RecurrentSequence Recurrent::sequence(int batch) const {
   RecurrentSequence s;
   s.kind = kind_;
@@ -143,7 +145,6 @@ RecurrentSequence Recurrent::sequence(int batch) const {
   s.cell.recurrent_activation = options_.recurrent_activation_;
   s.rows = batch;
   s.steps = steps();
-  s.go_backwards = options_.go_backwards_;
   s.recurrent_kernel = recurrent_kernel_.value.data();
   if (kind_ == RecurrentKind::GRU) s.recurrent_bias = bias_.value.data() + gates() * options_.units_;
   return s;
@@ -158,9 +159,14 @@ const Tensor& Recurrent::forward(const Tensor& x, Mode) {
   Saved& s = saved_.at(application());
   s.x = &x;
 
-  // Every step's input projection in one GEMM: z = x W + b.
-  s.z.resize(Shape{n, steps, width});
-  be.affine(Transpose::No, n * steps, width, in, x.data(), kernel_.value.data(), width,
+  // The steps in processing order, step-major (go_backwards reverses them),
+  // then every step's input projection in one GEMM: z = x W + b.
+  s.steps_x.resize(Shape{steps, n, in});
+  for (int t = 0; t < steps; ++t)
+    be.copy_columns(n, in, x.data() + std::size_t(input_step(t)) * in, steps * in,
+                    s.steps_x.data() + std::size_t(t) * n * in, in);
+  s.z.resize(Shape{steps, n, width});
+  be.affine(Transpose::No, steps * n, width, in, s.steps_x.data(), kernel_.value.data(), width,
             bias_.value.data(), s.z.data());
 
   s.states.resize(Shape{steps + 1, n, u});
@@ -201,8 +207,11 @@ const Tensor& Recurrent::backward(const Tensor& dy, bool need_dx) {
   const std::size_t state = std::size_t(n) * u;
   Backend& be = backend();
 
-  dz_.resize(Shape{n, steps, width});
   dhh_.resize(Shape{steps, n, width});
+  // SimpleRNN's and LSTM's gradient w.r.t. x W + b is dhh itself.
+  const bool own_dz = kind_ == RecurrentKind::GRU;
+  if (own_dz) dz_.resize(Shape{steps, n, width});
+  const float* dz = own_dz ? dz_.data() : dhh_.data();
   dh_.resize(Shape{n, u});
   // Without return_sequences only the last step's h gets the output gradient.
   if (options_.return_sequences_)
@@ -221,26 +230,30 @@ const Tensor& Recurrent::backward(const Tensor& dy, bool need_dx) {
   seq.dy = options_.return_sequences_ ? dy.data() : nullptr;
   seq.dh = dh_.data();
   seq.dc = kind_ == RecurrentKind::LSTM ? dc_.data() : nullptr;
-  seq.dz = dz_.data();
+  seq.dz = own_dz ? dz_.data() : dhh_.data();
   seq.dhh = dhh_.data();
   be.recurrent_backward(seq);
 
   // Over all steps at once: dR = H_prev^T dhh, dW = x^T dz, db, dx = dz W^T.
   be.gemm(Transpose::Yes, Transpose::No, u, width, steps * n, 1.0f, s.states.data(), u,
           dhh_.data(), width, recurrent_kernel_.grad_beta(), recurrent_kernel_.grad.data(), width);
-  be.gemm(Transpose::Yes, Transpose::No, in, width, n * steps, 1.0f, s.x->data(), in, dz_.data(),
+  be.gemm(Transpose::Yes, Transpose::No, in, width, steps * n, 1.0f, s.steps_x.data(), in, dz,
           width, kernel_.grad_beta(), kernel_.grad.data(), width);
   const float bias_beta = bias_.grad_beta();
-  be.bias_grad(n * steps, width, dz_.data(), bias_.grad.data(), bias_beta);
+  be.bias_grad(steps * n, width, dz, bias_.grad.data(), bias_beta);
   if (kind_ == RecurrentKind::GRU)
     be.bias_grad(steps * n, width, dhh_.data(), bias_.grad.data() + width, bias_beta);
   if (!need_dx) {
     dx_.resize(Shape{0});
     return dx_;
   }
+  steps_dx_.resize(Shape{steps, n, in});
+  be.gemm(Transpose::No, Transpose::Yes, steps * n, in, width, 1.0f, dz, width,
+          kernel_.value.data(), width, 0.0f, steps_dx_.data(), in);
   dx_.resize(s.x->shape());
-  be.gemm(Transpose::No, Transpose::Yes, n * steps, in, width, 1.0f, dz_.data(), width,
-          kernel_.value.data(), width, 0.0f, dx_.data(), in);
+  for (int t = 0; t < steps; ++t)
+    be.copy_columns(n, in, steps_dx_.data() + std::size_t(t) * n * in, in,
+                    dx_.data() + std::size_t(input_step(t)) * in, steps * in);
   return dx_;
 }
 

@@ -99,6 +99,8 @@ class Recurrent : public Layer {
  private:
   // The sequence's shape and weights; the caller adds the arrays.
   RecurrentSequence sequence(int batch) const;
+  // The input step that processing step t reads (go_backwards: reversed).
+  int input_step(int t) const;
 
   RecurrentKind kind_;
   RecurrentOptions options_;
@@ -110,7 +112,8 @@ class Recurrent : public Layer {
   // every step are one [steps*batch, units] matrix (for dR).
   struct Saved {
     const Tensor* x = nullptr;
-    Tensor z;       // pre-activations
+    Tensor steps_x;  // x's steps in processing order: [steps, batch, features]
+    Tensor z;        // pre-activations [steps, batch, G*units]
     Tensor gates;   // [steps, batch, 4*units] (GRU, LSTM)
     Tensor states;  // h: [steps + 1, batch, units]
     Tensor cells;   // c: [steps + 1, batch, units] (LSTM)
@@ -118,7 +121,9 @@ class Recurrent : public Layer {
   };
   PerApplication<Saved> saved_;
   Tensor hz_;                       // forward scratch [batch, G*units]
-  Tensor dz_, dhh_, dh_, dc_, dx_;  // backward scratch, shared by the applications
+  // Backward scratch, shared by the applications; dz_ is GRU's only (the
+  // others' dz is dhh), steps_dx_ dx step-major before it is put in x's order.
+  Tensor dz_, dhh_, dh_, dc_, steps_dx_, dx_;
 };
 
 class SimpleRNN : public Recurrent {

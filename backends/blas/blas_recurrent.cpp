@@ -36,6 +36,11 @@ bool default_lstm_activations(const RecurrentCell& cell) {
          cell.recurrent_activation.kind == ActivationKind::Sigmoid;
 }
 
+// dz's row from dhh's, which SimpleRNN and LSTM may share (dz == dhh).
+void copy_unless_same(std::size_t n, const float* from, float* to) {
+  if (from != to) std::copy_n(from, n, to);
+}
+
 // grad = dh + dy (dy may be null).
 void total_grad(std::size_t u, const float* dh, const float* dy, float* grad) {
   if (dy)
@@ -65,7 +70,7 @@ void BlasBackend::rnn_cell_backward(const RecurrentCell& cell, const float* z, i
     total_grad(u, row(dh, b, u), row(dy, b, dy_stride), grad_hh);
     activation_backward_range(cell.activation, u, row(z, b, z_stride), row(h, b, u), grad_hh,
                               grad_hh);
-    array(row(dz, b, dz_stride), u) = array(grad_hh, u);
+    copy_unless_same(u, grad_hh, row(dz, b, dz_stride));
   });
 }
 
@@ -106,7 +111,7 @@ void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, 
       const float* gate = row(gates, b, 4 * u);
       const auto i = array(gate, u), f = array(gate + u, u), g = array(gate + 2 * u, u),
                  o = array(gate + 3 * u, u);
-      float* grad = row(dhh, b, 4 * u);  // dz's row is the copy of it
+      float* grad = row(dhh, b, 4 * u);  // dz's row is the copy of it (or it)
       // Scratch in grad's o and g parts until they are written:
       // [- | - | dL/dh | tanh(c)].
       float* grad_h = grad + 2 * u;
@@ -121,7 +126,7 @@ void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, 
       array(grad, u) = dct * g * i * (1.0f - i);
       array(grad + u, u) = dct * array(row(c_prev, b, u), u) * f * (1.0f - f);
       dct *= f;
-      array(row(dz, b, dz_stride), 4 * u) = array(grad, 4 * u);
+      copy_unless_same(4 * u, grad, row(dz, b, dz_stride));
     });
     return;
   }
@@ -129,27 +134,28 @@ void BlasBackend::lstm_cell_backward(const RecurrentCell& cell, const float* z, 
     const float* pre = row(z, b, z_stride);
     const float* gate = row(gates, b, 4 * u);
     const float* cell_row = row(c, b, u);
-    float* grad = row(dz, b, dz_stride);
-    // dhh's row is the scratch until its final copy: [grad_h | act(c) | tmp | -].
-    float* grad_h = row(dhh, b, 4 * u);
-    float* act_c = grad_h + u;
-    float* tmp = grad_h + 2 * u;
+    // dhh's row [di | df | dg | do] is the scratch until each part is
+    // written: dL/dh in dg's place, act(c) in do's, dL/d act(c) in df's.
+    float* grad = row(dhh, b, 4 * u);
+    float* grad_h = grad + 2 * u;
+    float* act_c = grad + 3 * u;
+    float* tmp = grad + u;
     total_grad(u, row(dh, b, u), row(dy, b, dy_stride), grad_h);
     activation_forward_range(act, u, cell_row, act_c);
-    array(tmp, u) = array(grad_h, u) * array(act_c, u);  // dL/do
-    activation_backward_range(ra, u, pre + 3 * u, gate + 3 * u, tmp, grad + 3 * u);
     array(tmp, u) = array(grad_h, u) * array(gate + 3 * u, u);  // dL/d act(c)
     activation_backward_range(act, u, cell_row, act_c, tmp, tmp);
     auto grad_c = array(row(dc, b, u), u);
     grad_c += array(tmp, u);
-    array(tmp, u) = grad_c * array(gate + 2 * u, u);  // dL/di
-    activation_backward_range(ra, u, pre, gate, tmp, grad);
+    array(act_c, u) *= array(grad_h, u);  // dL/do
+    activation_backward_range(ra, u, pre + 3 * u, gate + 3 * u, act_c, act_c);
+    array(grad, u) = grad_c * array(gate + 2 * u, u);  // dL/di
+    activation_backward_range(ra, u, pre, gate, grad, grad);
     array(tmp, u) = grad_c * array(row(c_prev, b, u), u);  // dL/df
-    activation_backward_range(ra, u, pre + u, gate + u, tmp, grad + u);
-    array(tmp, u) = grad_c * array(gate, u);  // dL/dg
-    activation_backward_range(act, u, pre + 2 * u, gate + 2 * u, tmp, grad + 2 * u);
+    activation_backward_range(ra, u, pre + u, gate + u, tmp, tmp);
+    array(grad_h, u) = grad_c * array(gate, u);  // dL/dg
+    activation_backward_range(act, u, pre + 2 * u, gate + 2 * u, grad_h, grad_h);
     grad_c *= array(gate + u, u);
-    array(grad_h, 4 * u) = array(grad, 4 * u);
+    copy_unless_same(4 * u, grad, row(dz, b, dz_stride));
   });
 }
 
