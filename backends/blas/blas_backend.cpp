@@ -126,15 +126,21 @@ void BlasBackend::bias_add(int rows, int cols, const float* bias, float* y) {
 }
 
 void BlasBackend::bias_grad(int rows, int cols, const float* dy, float* db, float beta) {
+  float* sums = bias_sums_.ensure(std::size_t(std::max(cols, 1)));
   for_column_blocks(rows, cols, [&](int first, int count) {
     // Row after row into the block's sums (a colwise() sum would walk each
-    // column down the rows, a stride of `cols` floats per element).
+    // column down the rows, a stride of `cols` floats per element), then
+    // added to db: the sum over this batch's rows is one term, as it is for
+    // a gradient accumulated over batches or summed over processes.
+    auto sum = eigen::array(sums + first, std::size_t(count));
+    sum.setZero();
+    for (int r = 0; r < rows; ++r)
+      sum += eigen::array(dy + std::size_t(r) * cols + first, std::size_t(count));
     auto out = eigen::array(db + first, std::size_t(count));
     if (beta == 0.0f)
-      out.setZero();
-    else if (beta != 1.0f)
-      out *= beta;
-    for (int r = 0; r < rows; ++r) out += eigen::array(dy + std::size_t(r) * cols + first, std::size_t(count));
+      out = sum;
+    else
+      out = sum + beta * out;
   });
 }
 

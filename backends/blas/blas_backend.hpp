@@ -263,6 +263,7 @@ class BlasBackend final : public Backend {
   ScratchBuffer channel_stats_;  // per-channel batch-norm sums
   ScratchBuffer recurrent_packed_;  // R (or R^T) packed for a sequence's steps
   ScratchBuffer affine_packed_;     // affine()'s w, packed
+  ScratchBuffer bias_sums_;         // bias_grad()'s column sums
 };
 
 }  // namespace instnn
