@@ -211,24 +211,25 @@ class BlasBackend final : public Backend {
   }
   // fn(first_column, count) for blocks of a rows x cols matrix's columns,
   // one per thread when the matrix has at least kParallelSampleElements
-  // floats and a granule of 16 columns per thread, else one block.
+  // floats, else one block (ranges as for_chunks').
   template <typename Fn>
   void for_column_blocks(int rows, int cols, const Fn& fn) {
-    const int granules = (cols + 15) / 16;
-    const int parts = std::min(sample_parts(rows, std::size_t(rows) * cols), granules);
-    pool_.run(parts, [&](int part) {
-      const int first = std::min(cols, granules * part / parts * 16);
-      const int last = std::min(cols, granules * (part + 1) / parts * 16);
-      if (last > first) fn(first, last - first);
-    });
+    for_granules(sample_parts(rows, std::size_t(rows) * cols), std::size_t(cols),
+                 [&](std::size_t begin, std::size_t count) { fn(int(begin), int(count)); });
   }
   // fn(begin, count) over [0, n): one range per thread when n >= min_parallel,
-  // else one range. Ranges are whole multiples of 16 floats, so they start on
-  // 64-byte boundaries.
+  // else one range.
   template <typename Fn>
   void for_chunks(std::size_t n, std::size_t min_parallel, const Fn& fn) {
-    const int parts = n >= min_parallel ? threads_ : 1;
+    for_granules(n >= min_parallel ? threads_ : 1, n, fn);
+  }
+  // fn(begin, count) over [0, n) in up to `parts` ranges, each a whole
+  // multiple of 16 floats (so they start on 64-byte boundaries); empty
+  // ranges are skipped.
+  template <typename Fn>
+  void for_granules(int parts, std::size_t n, const Fn& fn) {
     const std::size_t granules = (n + 15) / 16;
+    parts = int(std::min<std::size_t>(std::size_t(std::max(parts, 1)), std::max<std::size_t>(granules, 1)));
     pool_.run(parts, [&](int part) {
       const std::size_t begin = std::min(n, granules * part / parts * 16);
       const std::size_t end = std::min(n, granules * (part + 1) / parts * 16);

@@ -230,15 +230,27 @@ class PackedProjection final : public RecurrentProjection {
 
 }  // namespace
 
+namespace {
+
+// R packed into `buffer` as the forward's right-hand matrix (R) or the
+// backward's (R^T, transposed), and the projection that multiplies by it.
+PackedProjection pack_recurrent_kernel(const RecurrentSequence& s, Transpose trans,
+                                       ScratchBuffer& buffer) {
+  const int u = s.cell.units, width = recurrent_gates(s.kind) * u;
+  const int k = trans == Transpose::No ? u : width, n = trans == Transpose::No ? width : u;
+  float* packed_r = buffer.ensure(packed::packed_size(k, n));
+  packed::pack(trans, k, n, s.recurrent_kernel, width, packed_r);
+  return PackedProjection(packed_r, u, width);
+}
+
+}  // namespace
+
 void BlasBackend::recurrent_forward(const RecurrentSequence& s) {
   if (!packed::available()) {
     run_sliced(s, [&](const RecurrentSequence& slice) { Backend::recurrent_forward(slice); });
     return;
   }
-  const int u = s.cell.units, width = recurrent_gates(s.kind) * u;
-  float* packed_r = recurrent_packed_.ensure(packed::packed_size(u, width));
-  packed::pack(Transpose::No, u, width, s.recurrent_kernel, width, packed_r);
-  PackedProjection project(packed_r, u, width);
+  PackedProjection project = pack_recurrent_kernel(s, Transpose::No, recurrent_packed_);
   run_sliced(s, [&](const RecurrentSequence& slice) { recurrent_steps_forward(slice, project); });
 }
 
@@ -247,10 +259,7 @@ void BlasBackend::recurrent_backward(const RecurrentSequence& s) {
     run_sliced(s, [&](const RecurrentSequence& slice) { Backend::recurrent_backward(slice); });
     return;
   }
-  const int u = s.cell.units, width = recurrent_gates(s.kind) * u;
-  float* packed_rt = recurrent_packed_.ensure(packed::packed_size(width, u));
-  packed::pack(Transpose::Yes, width, u, s.recurrent_kernel, width, packed_rt);
-  PackedProjection project(packed_rt, u, width);
+  PackedProjection project = pack_recurrent_kernel(s, Transpose::Yes, recurrent_packed_);
   run_sliced(s, [&](const RecurrentSequence& slice) { recurrent_steps_backward(slice, project); });
 }
 
